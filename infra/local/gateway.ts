@@ -1,0 +1,218 @@
+// The local API Gateway: serves the contract's HTTP routes under /api/v1 by invoking the same handler
+// modules the Lambdas bundle, answers CORS preflights as the HTTP API does, and hosts extra endpoints
+// (WebSocket upgrades, the Management API, webhooks) that other local emulators register.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { FunctionName, RouteDef } from '../../shared/http/contract.ts';
+import { compileRoutes, matchRoute } from './routes.ts';
+
+export const API_BASE_PATH = '/api/v1';
+/** API Gateway HTTP API's request payload limit. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const handlerCache = new Map<string, Promise<Handler>>();
+
+/** Imports functions/<fn>/<file>.ts once and returns its `handler` export (what the Lambda runs). */
+export function loadHandler(fn: string, file = 'handler'): Promise<Handler> {
+  const key = `${fn}/${file}`;
+  let loaded = handlerCache.get(key);
+  if (!loaded) {
+    loaded = import(pathToFileURL(join(projectRoot, 'functions', fn, `${file}.ts`)).href).then((m) => m.handler as Handler);
+    handlerCache.set(key, loaded);
+  }
+  return loaded;
+}
+
+export function lambdaContext(functionName: string, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Another local emulator's hook into the gateway: an HTTP path prefix it serves, or WebSocket upgrades. */
+export interface GatewayExtension {
+  /** Return true when the request was handled. */
+  handleRequest?(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+  /** Return true when the upgrade was handled. */
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close?(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  routes: RouteDef[];
+  extensions?: GatewayExtension[];
+  /** Called once per HTTP API request, for the console of `npm start`. */
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export interface Gateway {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(c);
+    });
+    req.on('end', () => (size > MAX_REQUEST_BYTES ? reject(new PayloadTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+class PayloadTooLarge extends Error {}
+
+function envelope(res: ServerResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}) {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...extraHeaders });
+  res.end(JSON.stringify({ success: false, error: { code, message }, timestamp: new Date().toISOString(), requestId: `req_${randomUUID()}` }));
+}
+
+const textual = (contentType: string) => !contentType || /json|text\/|xml|x-www-form-urlencoded|javascript/i.test(contentType);
+
+function toEvent(req: IncomingMessage, url: URL, path: string, key: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const requestId = randomUUID();
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: `/v1${path}`,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    cookies: headers.cookie?.split(/;\s*/),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: req.method ?? 'GET', path: `/v1${path}`, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId,
+      routeKey: key,
+      stage: 'v1',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (textual(contentType) ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !textual(contentType),
+  };
+}
+
+function corsPreflight(req: IncomingMessage, res: ServerResponse) {
+  // Mirrors the HTTP API's corsPreflight configuration in infra/ (allowed origins from CORS_ORIGINS/APP_URL).
+  const origins = (process.env.CORS_ORIGINS ?? process.env.APP_URL ?? '*').split(',').map((o) => o.trim());
+  const origin = req.headers.origin;
+  const allow = origins.includes('*') ? '*' : origin && origins.includes(origin) ? origin : undefined;
+  res.writeHead(204, {
+    ...(allow ? { 'Access-Control-Allow-Origin': allow, Vary: 'Origin' } : {}),
+    'Access-Control-Allow-Methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+    'Access-Control-Allow-Headers': 'Authorization,Content-Type,Idempotency-Key',
+    'Access-Control-Allow-Credentials': allow && allow !== '*' ? 'true' : 'false',
+    'Access-Control-Max-Age': '600',
+  });
+  res.end();
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const table = compileRoutes(options.routes);
+  const extensions = options.extensions ?? [];
+
+  const server = createServer(async (req, res) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (err) {
+        if (err instanceof PayloadTooLarge) return envelope(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+        throw err;
+      }
+      for (const ext of extensions) {
+        if (ext.handleRequest && (await ext.handleRequest(req, res, body))) return;
+      }
+      if (!url.pathname.startsWith(API_BASE_PATH + '/')) {
+        return envelope(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname}; the API lives under ${API_BASE_PATH}`);
+      }
+      if (req.method === 'OPTIONS') return corsPreflight(req, res);
+      const path = url.pathname.slice(API_BASE_PATH.length);
+      const match = matchRoute(table, req.method ?? 'GET', path);
+      if (match === 'no-route') return envelope(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}`);
+
+      const { route, key } = match.compiled;
+      const event = toEvent(req, url, path, key, match.pathParameters, body);
+      const handler = await loadHandler(route.fn);
+      const result = (await handler(event, lambdaContext(route.fn, event.requestContext.requestId))) as APIGatewayProxyStructuredResultV2;
+      const payload = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+      res.writeHead(result.statusCode ?? 200, {
+        ...(result.headers as Record<string, string>),
+        ...(result.cookies?.length ? { 'Set-Cookie': result.cookies } : {}),
+      });
+      res.end(payload);
+      options.onRequest?.({ method: req.method ?? '', path: url.pathname, status: result.statusCode ?? 200, ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      // A handler that throws past its own error middleware is what API Gateway shows as a 500.
+      console.error('[gateway] handler crashed', err);
+      if (!res.headersSent) envelope(res, 500, 'INTERNAL_SERVER_ERROR', 'An unexpected error occurred');
+      else res.end();
+    }
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    for (const ext of extensions) {
+      if (ext.handleUpgrade?.(req, socket, head)) return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    port,
+    url: `http://localhost:${port}`,
+    close: async () => {
+      for (const ext of extensions) await ext.close?.();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type { FunctionName };

@@ -1,0 +1,120 @@
+// The whole API on one machine: DynamoDB Local, the S3 emulator and the gateway, wired through the same
+// environment variables the Lambdas get in AWS. `npm start` and every integration test use this.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { allRoutes } from '../../shared/contract/index.ts';
+import { resetConfigForTests } from '../../shared/config.ts';
+import { startDynamoDbLocal, ensureTable, type DynamoDbLocal } from './dynamodb-local.ts';
+import { startS3Emulator, ensureBucket, S3RVER_CREDENTIALS, type S3Emulator } from './s3-emulator.ts';
+import { startGateway, API_BASE_PATH, type Gateway, type GatewayExtension } from './gateway.ts';
+import { localExtensions } from './extensions.ts';
+
+export interface LocalStackOptions {
+  /** Folder for persistent state (database files, S3 objects, outbox). */
+  stateDir: string;
+  /** Gateway port; 0 picks a free one. */
+  port: number;
+  /** Reuse emulators that are already running (tests share one of each). */
+  dynamoEndpoint?: string;
+  s3Endpoint?: string;
+  /** Keep DynamoDB data on disk under stateDir (npm start) instead of in memory. */
+  persistent?: boolean;
+  tableName?: string;
+  bucketName?: string;
+  /** Extra environment for the handlers (rate limits, feature switches). */
+  env?: Record<string, string>;
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  wsUrl: string;
+  gatewayUrl: string;
+  port: number;
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  tableName: string;
+  bucketName: string;
+  stateDir: string;
+  outboxDir: string;
+  stop(): Promise<void>;
+}
+
+/** The signing secret persists with the state so tokens survive a restart of `npm start`. */
+function localJwtSecret(stateDir: string): string {
+  const file = join(stateDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stateDir = resolve(options.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const tableName = options.tableName ?? 'gradhelper-local';
+  const bucketName = options.bucketName ?? 'gradhelper-local-files';
+  const outboxDir = join(stateDir, 'outbox');
+  mkdirSync(outboxDir, { recursive: true });
+
+  let dynamo: DynamoDbLocal | undefined;
+  let s3: S3Emulator | undefined;
+  const extensions: GatewayExtension[] = [];
+  let gateway: Gateway | undefined;
+  try {
+    const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dbPath: options.persistent ? join(stateDir, 'dynamodb') : undefined })).endpoint;
+    const s3Endpoint = options.s3Endpoint ?? (s3 = await startS3Emulator({ directory: join(stateDir, 's3'), buckets: [bucketName] })).endpoint;
+    await ensureTable(dynamoEndpoint, tableName);
+    await ensureBucket(s3Endpoint, bucketName);
+
+    // Reserve the port first so every URL handed to the handlers is known before they load.
+    const { freePort } = await import('./ports.ts');
+    const port = options.port || (await freePort());
+    const gatewayUrl = `http://localhost:${port}`;
+    Object.assign(process.env, {
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: tableName,
+      BUCKET_NAME: bucketName,
+      API_URL: `${gatewayUrl}${API_BASE_PATH}`,
+      WEBSOCKET_ENDPOINT: gatewayUrl,
+      JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
+      MAIL_OUTBOX_DIR: outboxDir,
+      LOCAL_STATE_DIR: stateDir,
+      ...options.env,
+    });
+    resetConfigForTests();
+
+    extensions.push(...(await localExtensions({ gatewayUrl, stateDir })));
+    gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
+    const g = gateway;
+    return {
+      apiUrl: `${gatewayUrl}${API_BASE_PATH}`,
+      wsUrl: `ws://localhost:${port}/ws`,
+      gatewayUrl,
+      port,
+      dynamoEndpoint,
+      s3Endpoint,
+      tableName,
+      bucketName,
+      stateDir,
+      outboxDir,
+      stop: async () => {
+        await g.close();
+        await s3?.stop();
+        await dynamo?.stop();
+      },
+    };
+  } catch (err) {
+    await gateway?.close();
+    await s3?.stop();
+    await dynamo?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,78 @@
+// Access tokens: short-lived HS256 JWTs (RFC 9068 `at+jwt`), algorithm pinned on verify.
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getConfig } from '../config.ts';
+import { authenticationRequired } from '../errors.ts';
+
+export type Role = 'student' | 'admin';
+
+export interface AuthUser {
+  id: string;
+  role: Role;
+}
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ALGORITHM = 'HS256';
+const TOKEN_TYPE = 'at+jwt';
+
+let keyPromise: Promise<Uint8Array> | undefined;
+
+/** The signing secret: JWT_SECRET locally, Secrets Manager (fetched once per cold start) in AWS. */
+function signingKey(): Promise<Uint8Array> {
+  keyPromise ??= (async () => {
+    const config = getConfig();
+    if (config.JWT_SECRET) return new TextEncoder().encode(config.JWT_SECRET);
+    const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: config.JWT_SECRET_ARN }));
+    if (!out.SecretString || out.SecretString.length < 32) throw new Error('JWT signing secret is missing or too short');
+    return new TextEncoder().encode(out.SecretString);
+  })().catch((err) => {
+    keyPromise = undefined; // let the next request retry instead of caching a failure
+    throw err;
+  });
+  return keyPromise;
+}
+
+export async function signAccessToken(user: AuthUser, now: Date = new Date()): Promise<string> {
+  const config = getConfig();
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT({ role: user.role })
+    .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
+    .setSubject(user.id)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+    .sign(await signingKey());
+}
+
+/** Verifies signature, algorithm, type, issuer, audience and expiry; any failure is 401. */
+export async function verifyAccessToken(token: string): Promise<AuthUser> {
+  const config = getConfig();
+  try {
+    const { payload } = await jwtVerify(token, await signingKey(), {
+      algorithms: [ALGORITHM],
+      typ: TOKEN_TYPE,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    const role = payload.role;
+    if (typeof payload.sub !== 'string' || (role !== 'student' && role !== 'admin')) {
+      throw authenticationRequired('Invalid access token');
+    }
+    return { id: payload.sub, role };
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw authenticationRequired('Access token expired');
+    if (err instanceof joseErrors.JOSEError) throw authenticationRequired('Invalid access token');
+    throw err;
+  }
+}
+
+/** Reads `Authorization: Bearer <token>`; undefined when absent. */
+export function bearerToken(headers: Record<string, string | undefined>): string | undefined {
+  const value = headers.authorization ?? headers.Authorization;
+  if (!value) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  if (!match) throw authenticationRequired('Authorization header must be "Bearer <token>"');
+  return match[1];
+}

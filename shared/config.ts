@@ -1,0 +1,58 @@
+// Runtime configuration, validated once per cold start so a missing variable fails at init, not at the first request.
+import * as z from 'zod';
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  APP_URL: z.string().url().default('http://localhost:5173'),
+  /** Public base URL of this API (used in links the API hands out, e.g. avatar URLs). */
+  API_URL: z.string().url().default('http://localhost:3001/api/v1'),
+  JWT_ISSUER: z.string().default('gradhelper'),
+  JWT_AUDIENCE: z.string().default('gradhelper-api'),
+  /** Locally the signing secret comes straight from the environment; in AWS from Secrets Manager. */
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_SECRET_ARN: z.string().optional(),
+  GOOGLE_CLIENT_ID: z.string().default(''),
+  GOOGLE_JWKS_URL: z.string().url().default('https://www.googleapis.com/oauth2/v3/certs'),
+  MAIL_FROM: z.string().default('GradHelper <no-reply@gradhelper.local>'),
+  /** Local stack only: folder where the file mailer writes one message per file. */
+  MAIL_OUTBOX_DIR: z.string().optional(),
+  /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
+  WEBSOCKET_ENDPOINT: z.string().optional(),
+  RATE_LIMIT_GENERAL_PER_MINUTE: intFromEnv(100),
+  RATE_LIMIT_UPLOAD_PER_MINUTE: intFromEnv(10),
+  RATE_LIMIT_CHAT_PER_MINUTE: intFromEnv(30),
+  RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(5),
+  MAX_UPLOAD_BYTES: intFromEnv(5 * 1024 * 1024),
+  MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
+  MAX_DIRECT_UPLOAD_BYTES: intFromEnv(100 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Tests set this to check every response against its contract schema. */
+  VALIDATE_RESPONSES: z.stringbool().default(false),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+let cached: Config | undefined;
+
+/** Parses the environment once; throws naming every missing or malformed variable. */
+export function getConfig(): Config {
+  if (cached) return cached;
+  const parsed = ConfigSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  if (!parsed.data.JWT_SECRET && !parsed.data.JWT_SECRET_ARN) {
+    throw new Error('Invalid configuration: JWT_SECRET or JWT_SECRET_ARN must be set');
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** For tests and the local stack, which change the environment between runs in one process. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,26 @@
+// The whole HTTP API: every endpoint group's routes. CDK, the local gateway and the tests enumerate this.
+import type { FunctionName, RouteDef } from '../http/contract.ts';
+import { systemRoutes } from './system.ts';
+import { authRoutes } from './auth.ts';
+import { usersRoutes } from './users.ts';
+import { filesRoutes } from './files.ts';
+import { tasksRoutes } from './tasks.ts';
+import { chatsRoutes } from './chats.ts';
+import { notificationsRoutes } from './notifications.ts';
+import { adminRoutes } from './admin.ts';
+
+export const contract: Record<FunctionName, Record<string, RouteDef>> = {
+  system: systemRoutes,
+  auth: authRoutes,
+  users: usersRoutes,
+  files: filesRoutes,
+  tasks: tasksRoutes,
+  chats: chatsRoutes,
+  notifications: notificationsRoutes,
+  admin: adminRoutes,
+};
+
+export const allRoutes: RouteDef[] = Object.values(contract).flatMap((routes) => Object.values(routes));
+
+/** Endpoint groups that have at least one route (each becomes one Lambda). */
+export const functionNames = (Object.keys(contract) as FunctionName[]).filter((fn) => Object.keys(contract[fn]).length > 0);

@@ -1,0 +1,21 @@
+// Routes of the system endpoint group: health.
+import * as z from 'zod';
+import { defineRoute } from '../http/contract.ts';
+
+const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+
+export const systemRoutes = {
+  health: defineRoute({
+    method: 'GET',
+    path: '/system/health',
+    fn: 'system',
+    access: 'public',
+    rateLimit: 'none',
+    summary: 'Health check: the table and the bucket are reachable',
+    response: z.object({
+      status: z.enum(['ok', 'degraded']),
+      time: z.string(),
+      checks: z.object({ database: Check, storage: Check }),
+    }),
+  }),
+};

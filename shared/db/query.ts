@@ -1,0 +1,101 @@
+// Paged Query: the one way lists read the table (no Scan in any request path).
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Db } from './client.ts';
+import { tableDefinition, type IndexName } from './table.ts';
+import { decodeCursor, encodeCursor } from './errors.ts';
+import { validationError } from '../errors.ts';
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface QueryPageInput {
+  index?: IndexName;
+  /** Partition key attribute value, e.g. taskKeys.byStudent(id).gsi1pk */
+  partition: { name: string; value: string };
+  /** Optional sort key condition. */
+  sort?: { name: string; beginsWith?: string; between?: [string, string]; gte?: string; lte?: string };
+  filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+  ascending?: boolean;
+  /**
+   * With a filter, DynamoDB may return fewer matches than asked; read up to this many
+   * DynamoDB pages per request so the cost stays bounded, and hand back a cursor for the rest.
+   */
+  maxReads?: number;
+}
+
+/** Reads one page of a Query, resuming from an opaque cursor that must belong to the same partition. */
+export async function queryPage<T>(
+  db: Db,
+  input: QueryPageInput,
+  page: PageRequest,
+  fromItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const names: Record<string, string> = { '#pk': input.partition.name, ...(input.filter?.ExpressionAttributeNames ?? {}) };
+  const values: Record<string, unknown> = { ':pk': input.partition.value, ...(input.filter?.ExpressionAttributeValues ?? {}) };
+  let keyCondition = '#pk = :pk';
+  const s = input.sort;
+  if (s) {
+    names['#sk'] = s.name;
+    if (s.beginsWith !== undefined) {
+      keyCondition += ' AND begins_with(#sk, :skp)';
+      values[':skp'] = s.beginsWith;
+    } else if (s.between) {
+      keyCondition += ' AND #sk BETWEEN :ska AND :skb';
+      values[':ska'] = s.between[0];
+      values[':skb'] = s.between[1];
+    } else if (s.gte !== undefined) {
+      keyCondition += ' AND #sk >= :ska';
+      values[':ska'] = s.gte;
+    } else if (s.lte !== undefined) {
+      keyCondition += ' AND #sk <= :skb';
+      values[':skb'] = s.lte;
+    }
+  }
+  let startKey = decodeCursor(page.cursor);
+  if (startKey && startKey[input.partition.name] !== input.partition.value) {
+    throw validationError('cursor', 'cursor belongs to another list');
+  }
+  // Read one item beyond the page so a cursor is handed out only when there really is more.
+  const raw: Record<string, unknown>[] = [];
+  const maxReads = input.filter ? (input.maxReads ?? 5) : 1;
+  for (let read = 0; read < maxReads; read++) {
+    const out = await db.doc.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        IndexName: input.index,
+        KeyConditionExpression: keyCondition,
+        FilterExpression: input.filter?.FilterExpression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: input.ascending ?? true,
+        Limit: input.filter ? Math.max(page.limit + 1, 50) : page.limit + 1,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    raw.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+    if (!startKey || raw.length > page.limit) break;
+  }
+  if (raw.length > page.limit) {
+    const last = raw[page.limit - 1];
+    return { items: raw.slice(0, page.limit).map(fromItem), nextCursor: encodeCursor(keyOf(last, input.index)) };
+  }
+  return { items: raw.map(fromItem), nextCursor: encodeCursor(startKey) };
+}
+
+function keyOf(item: Record<string, unknown>, index: IndexName | undefined): Record<string, unknown> {
+  const key: Record<string, unknown> = { [tableDefinition.partitionKey]: item[tableDefinition.partitionKey], [tableDefinition.sortKey]: item[tableDefinition.sortKey] };
+  const gsi = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === index);
+  if (gsi) {
+    key[gsi.partitionKey] = item[gsi.partitionKey];
+    key[gsi.sortKey] = item[gsi.sortKey];
+  }
+  return key;
+}

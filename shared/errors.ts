@@ -1,0 +1,46 @@
+// Domain errors carry the spec's error code and HTTP status; the HTTP pipeline turns them into the error envelope.
+export type ErrorCode =
+  | 'AUTHENTICATION_REQUIRED'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'VALIDATION_ERROR'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'INTERNAL_SERVER_ERROR';
+
+const statusByCode: Record<ErrorCode, number> = {
+  AUTHENTICATION_REQUIRED: 401,
+  UNAUTHORIZED: 403,
+  NOT_FOUND: 404,
+  VALIDATION_ERROR: 400,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = statusByCode[code];
+  }
+}
+
+export const authenticationRequired = (message = 'Authentication required') =>
+  new AppError('AUTHENTICATION_REQUIRED', message);
+export const forbidden = (message = 'You are not allowed to do this') => new AppError('UNAUTHORIZED', message);
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const validationError = (field: string, issue: string, message = 'Invalid input data') =>
+  new AppError('VALIDATION_ERROR', message, { field, issue });
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new AppError('CONFLICT', message, details);
+export const payloadTooLarge = (message: string, details?: Record<string, unknown>) =>
+  new AppError('PAYLOAD_TOO_LARGE', message, details);

@@ -1,0 +1,68 @@
+// multipart/form-data parsing with busboy, turning its silent truncation into 413 and bad forms into 400.
+import Busboy from 'busboy';
+import type { MultipartSpec } from './contract.ts';
+import { payloadTooLarge, validationError } from '../errors.ts';
+
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  /** Declared by the client; check `content` before trusting it. */
+  mimeType: string;
+  content: Buffer;
+  size: number;
+}
+
+export interface MultipartBody {
+  fields: Record<string, string | string[]>;
+  files: UploadedFile[];
+}
+
+export function parseMultipart(body: Buffer, contentType: string, spec: MultipartSpec): Promise<MultipartBody> {
+  const maxFileBytes = spec.maxFileBytes();
+  return new Promise((resolve, reject) => {
+    let parser: Busboy.Busboy;
+    try {
+      parser = Busboy({
+        headers: { 'content-type': contentType },
+        limits: { fileSize: maxFileBytes, files: spec.maxFiles, fields: 50, fieldSize: 64 * 1024 },
+      });
+    } catch {
+      reject(validationError('body', 'multipart body is malformed (missing boundary?)'));
+      return;
+    }
+    const fields: Record<string, string | string[]> = {};
+    const files: UploadedFile[] = [];
+    let failed: Error | undefined;
+    const fail = (err: Error) => {
+      failed ??= err;
+    };
+
+    parser.on('field', (name, value) => {
+      const key = name.endsWith('[]') ? name.slice(0, -2) : name;
+      const existing = fields[key];
+      if (existing === undefined) fields[key] = value;
+      else fields[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    });
+    parser.on('file', (name, stream, info) => {
+      if (!spec.fileFields.includes(name)) {
+        stream.resume();
+        fail(validationError(name, `unexpected file field; files go in ${spec.fileFields.join(' or ')}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () =>
+        fail(payloadTooLarge(`File "${info.filename}" is larger than ${maxFileBytes} bytes`, { field: name, maxBytes: maxFileBytes })),
+      );
+      stream.on('close', () => {
+        const content = Buffer.concat(chunks);
+        files.push({ field: name, filename: info.filename ?? 'file', mimeType: info.mimeType, content, size: content.length });
+      });
+    });
+    parser.on('filesLimit', () => fail(payloadTooLarge(`At most ${spec.maxFiles} files per request`, { maxFiles: spec.maxFiles })));
+    parser.on('fieldsLimit', () => fail(validationError('body', 'too many form fields')));
+    parser.on('error', () => fail(validationError('body', 'multipart body is malformed')));
+    parser.on('close', () => (failed ? reject(failed) : resolve({ fields, files })));
+    parser.end(body);
+  });
+}

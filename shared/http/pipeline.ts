@@ -1,0 +1,236 @@
+// The HTTP request pipeline every domain Lambda shares: request id + logs, error envelope, CORS and
+// security headers, auth guard, rate limit, body parsing and zod validation, then the route's implementation.
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import * as z from 'zod';
+import { randomUUID } from 'node:crypto';
+import { getConfig } from '../config.ts';
+import { getDb } from '../db/client.ts';
+import { AppError, authenticationRequired, forbidden, validationError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { bearerToken, verifyAccessToken, type AuthUser } from '../auth/tokens.ts';
+import { routeKey, type RouteDef } from './contract.ts';
+import { parseMultipart, type UploadedFile } from './multipart.ts';
+import { consumeRateLimit, limitFor } from './rate-limit.ts';
+import { HttpReply, reply } from './reply.ts';
+
+type Infer<S> = S extends z.ZodType ? z.infer<S> : Record<string, never>;
+
+export interface RequestInfo {
+  id: string;
+  ip: string;
+  userAgent?: string;
+  headers: Record<string, string | undefined>;
+  now: Date;
+}
+
+export interface RouteInput<D extends RouteDef> {
+  params: Infer<D['params']>;
+  query: Infer<D['query']>;
+  body: Infer<D['body']>;
+  files: UploadedFile[];
+  auth: D['access'] extends 'public' ? AuthUser | undefined : AuthUser;
+  request: RequestInfo;
+  log: Logger;
+}
+
+export type RouteImplementation<D extends RouteDef> = (
+  input: RouteInput<D>,
+) => Promise<(D['response'] extends z.ZodType ? z.input<D['response']> : unknown) | HttpReply>;
+
+export type RouteImplementations<R extends Record<string, RouteDef>> = { [K in keyof R]: RouteImplementation<R[K]> };
+
+type HttpEvent = APIGatewayProxyEventV2;
+type HttpResult = APIGatewayProxyStructuredResultV2;
+
+interface PipelineState {
+  requestId: string;
+  log: Logger;
+  startedAt: number;
+  origin?: string;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cache-Control': 'no-store',
+};
+
+function allowedOrigins(): string[] {
+  const raw = process.env.CORS_ORIGINS ?? getConfig().APP_URL;
+  return raw.split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+function corsHeaders(origin: string | undefined): Record<string, string> {
+  const origins = allowedOrigins();
+  const allow = origins.includes('*') ? '*' : origin && origins.includes(origin) ? origin : undefined;
+  if (!allow) return {};
+  return {
+    'Access-Control-Allow-Origin': allow,
+    'Access-Control-Allow-Credentials': allow === '*' ? 'false' : 'true',
+    'Access-Control-Expose-Headers': 'Retry-After, X-Request-Id, Content-Disposition',
+    Vary: 'Origin',
+  };
+}
+
+export function errorEnvelope(err: AppError, requestId: string): HttpResult {
+  return {
+    statusCode: err.status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...(err.headers ?? {}) },
+    body: JSON.stringify({
+      success: false,
+      error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      timestamp: new Date().toISOString(),
+      requestId,
+    }),
+  };
+}
+
+/** First zod issue as the spec's `details: { field, issue }`. */
+export function zodToAppError(error: z.ZodError, where: 'params' | 'query' | 'body'): AppError {
+  const issue = error.issues[0];
+  const field = issue.path.length ? issue.path.join('.') : where;
+  const message = `Invalid ${where === 'params' ? 'path parameter' : where === 'query' ? 'query parameter' : 'input'} "${field}": ${issue.message}`;
+  return new AppError('VALIDATION_ERROR', message, {
+    field,
+    issue: issue.message,
+    ...(error.issues.length > 1 ? { issues: error.issues.map((i) => ({ field: i.path.join('.') || where, issue: i.message })) } : {}),
+  });
+}
+
+function toAppError(err: unknown, log: Logger): AppError {
+  if (err instanceof AppError) return err;
+  log.error('unhandled error', { error: err });
+  return new AppError('INTERNAL_SERVER_ERROR', 'An unexpected error occurred');
+}
+
+function rawBody(event: HttpEvent): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+async function parseBody(event: HttpEvent, route: RouteDef): Promise<{ body: unknown; files: UploadedFile[] }> {
+  const contentType = event.headers['content-type'] ?? '';
+  const raw = rawBody(event);
+  if (route.multipart && /^multipart\/form-data/i.test(contentType)) {
+    const { fields, files } = await parseMultipart(raw, contentType, route.multipart);
+    return { body: fields, files };
+  }
+  if (raw.length === 0) return { body: route.body ? {} : undefined, files: [] };
+  if (route.multipart && !/json/i.test(contentType) && !route.body) {
+    throw validationError('body', 'expected multipart/form-data');
+  }
+  try {
+    return { body: JSON.parse(raw.toString('utf8')), files: [] };
+  } catch {
+    throw new AppError('VALIDATION_ERROR', 'Request body is not valid JSON', { field: 'body', issue: 'malformed JSON' });
+  }
+}
+
+function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body') {
+  if (!schema) return {};
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw zodToAppError(result.error, where);
+  return result.data;
+}
+
+/**
+ * Builds the Lambda handler of one endpoint group. `routes` is the group's contract, `implementations`
+ * has one function per route (the compiler insists), keyed by the same names.
+ */
+export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R, implementations: RouteImplementations<R>) {
+  const table = new Map<string, { route: RouteDef; implement: RouteImplementation<RouteDef> }>();
+  for (const [name, route] of Object.entries(routes)) {
+    table.set(routeKey(route), { route, implement: implementations[name] as RouteImplementation<RouteDef> });
+  }
+  const config = getConfig();
+  const baseLog = createLogger({ service: Object.values(routes)[0]?.fn });
+
+  const lambdaHandler = async (event: HttpEvent, context: Context & { gh?: PipelineState }): Promise<HttpResult> => {
+    const state = context.gh!;
+    const entry = table.get(event.routeKey);
+    if (!entry) throw new AppError('NOT_FOUND', `No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath}`);
+    const { route, implement } = entry;
+    const now = new Date();
+    const request: RequestInfo = {
+      id: state.requestId,
+      ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+      userAgent: event.headers['user-agent'],
+      headers: event.headers,
+      now,
+    };
+
+    const token = bearerToken(event.headers);
+    let auth: AuthUser | undefined;
+    if (token) auth = await verifyAccessToken(token);
+    if (route.access !== 'public') {
+      if (!auth) throw authenticationRequired();
+      if (route.access !== 'authenticated' && auth.role !== route.access) {
+        throw forbidden(`Only ${route.access}s may call ${route.method} ${route.path}`);
+      }
+    }
+    if (route.rateLimit !== 'none') {
+      const perIp = route.rateLimit === 'auth' || !auth;
+      await consumeRateLimit(getDb(), {
+        cls: route.rateLimit,
+        subject: perIp ? `ip:${request.ip}` : auth!.id,
+        limit: limitFor(route.rateLimit, config),
+        now,
+      });
+    }
+
+    const params = parseWith(route.params, event.pathParameters, 'params');
+    const query = parseWith(route.query, event.queryStringParameters, 'query');
+    const parsed = await parseBody(event, route);
+    const body = parseWith(route.body, parsed.body, 'body');
+    const log = state.log.child({ route: routeKey(route), userId: auth?.id });
+
+    const result = await implement({ params, query, body, files: parsed.files, auth, request, log } as RouteInput<RouteDef>);
+    const out = result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);
+    if (config.VALIDATE_RESPONSES && route.response && out.body && out.statusCode < 300) {
+      const data = JSON.parse(out.body).data;
+      const check = Array.isArray(data) && !(route.response instanceof z.ZodArray) ? z.array(route.response).safeParse(data) : route.response.safeParse(data);
+      if (!check.success) {
+        throw new Error(`Response of ${routeKey(route)} breaks its contract: ${JSON.stringify(check.error.issues.slice(0, 3))}`);
+      }
+    }
+    return { statusCode: out.statusCode, headers: out.headers, body: out.body, isBase64Encoded: out.isBase64Encoded };
+  };
+
+  return middy<HttpEvent, HttpResult, Error, Context & { gh?: PipelineState }>(lambdaHandler)
+    .use({
+      // Request id and structured log context for everything after.
+      before: (request) => {
+        const requestId = request.event.requestContext?.requestId ?? `req_${randomUUID()}`;
+        request.context.gh = {
+          requestId,
+          log: baseLog.child({ requestId }),
+          startedAt: Date.now(),
+          origin: request.event.headers?.origin,
+        };
+      },
+    })
+    .use({
+      // Headers on every response, success or error; runs last on the way out.
+      after: (request) => decorate(request.response!, request.context.gh!),
+      onError: (request) => {
+        if (request.response) decorate(request.response, request.context.gh!);
+      },
+    })
+    .use({
+      // The error envelope; logs what was not an expected domain error.
+      onError: (request) => {
+        const state = request.context.gh!;
+        const appError = toAppError(request.error, state.log);
+        request.response = errorEnvelope(appError, state.requestId);
+      },
+    });
+}
+
+function decorate(response: HttpResult, state: PipelineState): void {
+  response.headers = { ...SECURITY_HEADERS, ...corsHeaders(state.origin), ...(response.headers ?? {}), 'X-Request-Id': state.requestId };
+  state.log.info('request', { status: response.statusCode, durationMs: Date.now() - state.startedAt });
+}

@@ -1,0 +1,20 @@
+// One S3 client per cold start; the local stack points it at the emulator through AWS_ENDPOINT_URL_S3.
+import { S3Client } from '@aws-sdk/client-s3';
+import { getConfig } from '../config.ts';
+
+export interface Storage {
+  s3: S3Client;
+  bucket: string;
+}
+
+let cached: Storage | undefined;
+
+export function getStorage(): Storage {
+  if (cached) return cached;
+  cached = {
+    // Emulators serve buckets by path, not by virtual host.
+    s3: new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }),
+    bucket: getConfig().BUCKET_NAME,
+  };
+  return cached;
+}
