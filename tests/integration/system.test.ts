@@ -32,3 +32,4 @@ describe('unknown routes', () => {
     expect(typeof res.body.requestId).toBe('string');
   });
 });
+

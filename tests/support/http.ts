@@ -10,14 +10,14 @@ export interface CallOptions {
   body?: unknown;
   form?: FormData;
   headers?: Record<string, string>;
-  redirect?: RequestRedirect;
+  redirect?: 'manual' | 'follow' | 'error';
 }
 
 export function apiClient(baseUrl: () => string) {
   async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: BodyInit | undefined;
+    let body: FormData | string | undefined;
     if (opts.form) body = opts.form;
     else if (opts.body !== undefined) {
       headers['content-type'] ??= 'application/json';

@@ -1,0 +1,44 @@
+// `npm start`: the whole API on this machine (DynamoDB Local, S3 emulator, HTTP + WebSocket gateway),
+// with state under .local/ (LOCAL_STATE_DIR) and demo logins seeded on first run.
+import { startLocalStack } from '../infra/local/stack.ts';
+import { seedDemoData } from './seed.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.LOG_LEVEL ??= 'warn';
+
+const stateDir = process.env.LOCAL_STATE_DIR ?? '.local';
+const port = Number(process.env.PORT ?? 3001);
+
+const stack = await startLocalStack({
+  stateDir,
+  port,
+  persistent: true,
+  env: { CORS_ORIGINS: process.env.CORS_ORIGINS ?? '*' },
+  onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms}ms`),
+});
+
+const logins = await seedDemoData();
+
+console.log(`
+GradHelper local stack is up.
+  HTTP API         ${stack.apiUrl}
+  WebSocket API    ${stack.wsUrl}?token=<access token>
+  DynamoDB Local   ${stack.dynamoEndpoint} (table ${stack.tableName})
+  S3 emulator      ${stack.s3Endpoint} (bucket ${stack.bucketName})
+  Mail outbox      ${stack.outboxDir}
+  State folder     ${stack.stateDir}
+
+Demo logins:
+${logins.map((l) => `  ${l.role.padEnd(8)} ${l.email}  /  ${l.password}${l.created ? '' : '  (already existed)'}`).join('\n')}
+
+Ctrl+C stops everything.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop();
+    process.exit(0);
+  });
+}
