@@ -108,3 +108,60 @@ export function userSummary(user: User) {
 
 /** Key of the user-statistics counter item (users by role and status), updated in the same transaction as the change. */
 export const userStatsKey = { pk: 'STATS#USERS', sk: 'TOTALS' };
+
+/** A profile counts as complete once the three fields the task forms need are all filled in. */
+export function isProfileComplete(user: Pick<User, 'academicLevel' | 'institution' | 'major'>): boolean {
+  return Boolean(user.academicLevel && user.institution && user.major);
+}
+
+/**
+ * The user as the auth endpoints return it (spec: login/register response `user`). GET /users/profile
+ * returns this plus bio, preferences, timestamps and the referral code/link.
+ */
+export function publicUser(user: User) {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    avatar: user.avatar ?? null,
+    profile: {
+      isComplete: isProfileComplete(user),
+      academicLevel: user.academicLevel ?? null,
+      institution: user.institution ?? null,
+      major: user.major ?? null,
+    },
+  };
+}
+export type PublicUser = ReturnType<typeof publicUser>;
+
+/** Attribute of the user-statistics item that counts users of one role in one status (`student_active`). */
+export const userStatsAttribute = (role: Role, status: UserStatus) => `${role}_${status}`;
+
+/**
+ * The Update part of a TransactWrite item that moves the user-statistics counters, e.g. +1 student/active on
+ * registration, or -1 student/active +1 student/suspended on a status change. Spread it into
+ * `{ Update: { TableName, ...userStatsUpdate([...]) } }` in the same transaction as the user write.
+ */
+export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta: number }[]) {
+  const sums = new Map<string, number>();
+  for (const d of deltas) {
+    const name = userStatsAttribute(d.role, d.status);
+    sums.set(name, (sums.get(name) ?? 0) + d.delta);
+  }
+  const entries = [...sums.entries()].filter(([, n]) => n !== 0);
+  if (entries.length === 0) throw new Error('userStatsUpdate needs at least one non-zero delta');
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds = entries.map(([name, n], i) => {
+    names[`#c${i}`] = name;
+    values[`:c${i}`] = n;
+    return `#c${i} :c${i}`;
+  });
+  return {
+    Key: userStatsKey,
+    UpdateExpression: `ADD ${adds.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
