@@ -165,3 +165,8 @@ export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta:
     ExpressionAttributeValues: values,
   };
 }
+
+export async function getUserIdByGoogleSub(db: Db, sub: string): Promise<string | undefined> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.google(sub) }));
+  return out.Item?.userId as string | undefined;
+}
