@@ -1,4 +1,189 @@
-// Routes of the users endpoint group.
-import type { RouteDef } from '../http/contract.ts';
+// Routes of the users endpoint group: the caller's own profile and avatar, and the admin's user directory.
+import * as z from 'zod';
+import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
+import { getConfig } from '../config.ts';
 
-export const usersRoutes = {} satisfies Record<string, RouteDef>;
+export const UserStatus = z.enum(['active', 'inactive', 'suspended']);
+export const UserRole = z.enum(['student', 'admin']);
+export const AcademicLevel = z.enum(['high_school', 'undergraduate', 'graduate', 'phd', 'other']);
+export const Theme = z.enum(['light', 'dark', 'system']);
+
+export const Preferences = z.object({
+  notifications: z.boolean(),
+  emailUpdates: z.boolean(),
+  theme: Theme,
+});
+
+/** The spec's profile shape, plus the referral code and link the referral section asks the profile to show. */
+export const Profile = z.object({
+  id: Id('user'),
+  name: z.string(),
+  email: z.string(),
+  role: UserRole,
+  avatar: z.string().nullable(),
+  profile: z.object({
+    /** Derived: academicLevel, institution and major are all set. */
+    isComplete: z.boolean(),
+    /** One of AcademicLevel when set through this API; typed loosely to match auth's PublicUser. */
+    academicLevel: z.string().nullable(),
+    institution: z.string().nullable(),
+    major: z.string().nullable(),
+    bio: z.string().nullable(),
+    preferences: Preferences,
+  }),
+  referralCode: z.string(),
+  referralLink: z.string(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+
+/** What an admin sees of a user: the profile plus the account status. */
+export const AdminUserView = Profile.extend({
+  status: UserStatus,
+  statusReason: z.string().nullable(),
+});
+
+// Fields the server owns: named explicitly so a client that sends one is told which field was refused
+// (a silently ignored `email` change would look like a success to the user).
+const serverOwned = (why: string) => z.never({ error: why }).optional();
+const refusedTopLevel = {
+  id: serverOwned('is server-owned'),
+  email: serverOwned('cannot be changed through the profile'),
+  role: serverOwned('is server-owned'),
+  status: serverOwned('is changed by an admin through PUT /users/{userId}/status'),
+  avatar: serverOwned('is set by POST /users/avatar'),
+  referralCode: serverOwned('is server-owned'),
+  referralLink: serverOwned('is server-owned'),
+  createdAt: serverOwned('is server-owned'),
+  updatedAt: serverOwned('is server-owned'),
+};
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** `null` clears an optional field. */
+const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+export const UpdateProfileBody = z
+  .strictObject({
+    name: text(100).optional(),
+    bio: clearable(z.string().trim().max(1000)),
+    profile: z
+      .strictObject({
+        academicLevel: clearable(AcademicLevel),
+        institution: clearable(text(200)),
+        major: clearable(text(200)),
+        bio: clearable(z.string().trim().max(1000)),
+        preferences: z
+          .strictObject({ notifications: z.boolean(), emailUpdates: z.boolean(), theme: Theme })
+          .partial()
+          .optional(),
+        isComplete: serverOwned('is derived from academicLevel, institution and major'),
+      })
+      .optional(),
+    ...refusedTopLevel,
+  })
+  .refine((b) => b.bio === undefined || b.profile?.bio === undefined || b.bio === b.profile.bio, {
+    path: ['bio'],
+    error: 'given twice (top level and profile.bio) with different values',
+  })
+  .refine((b) => b.name !== undefined || b.bio !== undefined || (b.profile !== undefined && Object.values(b.profile).some((v) => v !== undefined)), {
+    path: ['body'],
+    error: 'nothing to update',
+  });
+export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
+
+export const UserIdParams = z.object({ userId: Id('user') });
+
+export const UserListQuery = PageQuery.extend({
+  /** Case-insensitive substring of the name or e-mail. */
+  search: z.string().trim().max(100).optional(),
+  status: UserStatus.optional(),
+});
+
+export const UpdateStatusBody = z.strictObject({
+  status: UserStatus,
+  reason: z.string().trim().max(500).optional(),
+});
+
+export const usersRoutes = {
+  getProfile: defineRoute({
+    method: 'GET',
+    path: '/users/profile',
+    fn: 'users',
+    access: 'authenticated',
+    rateLimit: 'general',
+    summary: "The caller's profile",
+    response: Profile,
+  }),
+  updateProfile: defineRoute({
+    method: 'PUT',
+    path: '/users/profile',
+    fn: 'users',
+    access: 'authenticated',
+    rateLimit: 'general',
+    summary: "Update the caller's name, bio, academic details and preferences",
+    body: UpdateProfileBody,
+    response: Profile,
+  }),
+  uploadAvatar: defineRoute({
+    method: 'POST',
+    path: '/users/avatar',
+    fn: 'users',
+    access: 'authenticated',
+    rateLimit: 'upload',
+    summary: "Upload the caller's avatar (multipart field `avatar`: JPEG, PNG, GIF or WebP)",
+    multipart: { fileFields: ['avatar'], maxFiles: 1, maxFileBytes: () => getConfig().MAX_AVATAR_BYTES },
+    response: Profile,
+  }),
+  getAvatar: defineRoute({
+    method: 'GET',
+    path: '/users/{userId}/avatar',
+    fn: 'users',
+    // Public so <img src> works without a bearer token; the redirect target is a short-lived presigned URL.
+    access: 'public',
+    rateLimit: 'general',
+    summary: "Redirects (302) to a short-lived URL of the user's current avatar",
+    params: UserIdParams,
+    successStatus: 302,
+  }),
+  listStudents: defineRoute({
+    method: 'GET',
+    path: '/users/students',
+    fn: 'users',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Students, newest first; search on name and e-mail, filter by status',
+    query: UserListQuery,
+    response: AdminUserView,
+  }),
+  listUsers: defineRoute({
+    method: 'GET',
+    path: '/users',
+    fn: 'users',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Users of one role (`role=student|admin`), newest first; same filters as /users/students',
+    query: UserListQuery.extend({ role: UserRole }),
+    response: AdminUserView,
+  }),
+  getUser: defineRoute({
+    method: 'GET',
+    path: '/users/{userId}',
+    fn: 'users',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: "A user's profile and status",
+    params: UserIdParams,
+    response: AdminUserView,
+  }),
+  updateStatus: defineRoute({
+    method: 'PUT',
+    path: '/users/{userId}/status',
+    fn: 'users',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: "Set a user's status; suspending revokes all of the user's sessions",
+    params: UserIdParams,
+    body: UpdateStatusBody,
+    response: AdminUserView,
+  }),
+} satisfies Record<string, RouteDef>;

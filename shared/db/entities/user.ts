@@ -1,7 +1,9 @@
 // The user entity: keys, item shape and the lookups every domain needs (by id, by e-mail, by referral code).
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
 import type { Role } from '../../auth/tokens.ts';
+import { queryPage, type Page, type PageRequest } from '../query.ts';
+import { isConditionFailed, transactionItemFailed } from '../errors.ts';
 
 export type UserStatus = 'active' | 'inactive' | 'suspended';
 export type AcademicLevel = 'high_school' | 'undergraduate' | 'graduate' | 'phd' | 'other';
@@ -164,6 +166,206 @@ export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta:
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+// ---- Users domain (functions/users): directory lists, profile edits, avatar, status changes ----------
+
+export interface UserListFilter {
+  role: Role;
+  status?: UserStatus;
+  /** Case-insensitive substring of the name or e-mail. */
+  search?: string;
+}
+
+/**
+ * Users of a role, newest first: gsi1 (`USERS#<role>`) or, with a status, gsi2 (`USERS#<role>#<status>`).
+ * `search` is a FilterExpression on `searchText`: DynamoDB reads (and bills) the non-matching items too,
+ * so queryPage bounds it to a few Query calls per request and hands back a cursor for the rest.
+ */
+export function listUsersByRole(db: Db, filter: UserListFilter, page: PageRequest): Promise<Page<User>> {
+  const partition = filter.status
+    ? { index: 'gsi2' as const, name: 'gsi2pk', value: userKeys.byRoleStatus(filter.role, filter.status).gsi2pk }
+    : { index: 'gsi1' as const, name: 'gsi1pk', value: userKeys.byRole(filter.role).gsi1pk };
+  const search = filter.search?.trim().toLowerCase();
+  return queryPage(
+    db,
+    {
+      index: partition.index,
+      partition: { name: partition.name, value: partition.value },
+      ascending: false,
+      filter: search
+        ? { FilterExpression: 'contains(#searchText, :search)', ExpressionAttributeNames: { '#searchText': 'searchText' }, ExpressionAttributeValues: { ':search': search } }
+        : undefined,
+    },
+    page,
+    fromUserItem,
+  );
+}
+
+/** Profile fields a user edits; `null` removes the attribute. `preferences` is the whole merged map. */
+export interface UserProfileChanges {
+  name?: string;
+  bio?: string | null;
+  academicLevel?: string | null;
+  institution?: string | null;
+  major?: string | null;
+  preferences?: UserPreferences;
+}
+
+/**
+ * Applies profile edits on top of `current`, conditional on `current.updatedAt` still being the stored
+ * value (the preferences map is merged from what was read, so a concurrent edit must not be overwritten).
+ * A new name rewrites `searchText` in the same update. Returns undefined when the condition failed
+ * (the user changed or no longer exists): re-read and decide.
+ */
+export async function updateUserProfile(db: Db, current: User, changes: UserProfileChanges, now: Date): Promise<User | undefined> {
+  // updatedAt doubles as the version the condition checks, so it must move even within one millisecond.
+  const previous = Date.parse(current.updatedAt);
+  const updatedAt = new Date(Number.isNaN(previous) ? now.getTime() : Math.max(now.getTime(), previous + 1)).toISOString();
+  const next: User = { ...current, updatedAt };
+  const set: string[] = ['#updatedAt = :updatedAt'];
+  const remove: string[] = [];
+  const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':updatedAt': next.updatedAt, ':expectedUpdatedAt': current.updatedAt };
+  for (const field of ['name', 'bio', 'academicLevel', 'institution', 'major', 'preferences'] as const) {
+    const value = changes[field];
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    if (value === null) {
+      remove.push(`#${field}`);
+      delete (next as unknown as Record<string, unknown>)[field];
+    } else {
+      set.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+      (next as unknown as Record<string, unknown>)[field] = value;
+    }
+  }
+  if (changes.name !== undefined) {
+    names['#searchText'] = 'searchText';
+    set.push('#searchText = :searchText');
+    values[':searchText'] = searchTextOf(next);
+  }
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: userKeys.user(current.id),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND #updatedAt = :expectedUpdatedAt',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailed(err)) return undefined;
+    throw err;
+  }
+  return next;
+}
+
+/**
+ * Points the user at a new avatar object. Returns the updated user and the key of the object it replaced
+ * (the caller deletes it), or undefined when the user does not exist. Two concurrent uploads each get the
+ * key the other one replaced, so no object is orphaned whichever lands last.
+ */
+export async function setUserAvatar(
+  db: Db,
+  userId: string,
+  avatar: { fileKey: string; url: string },
+  now: Date,
+): Promise<{ user: User; previousFileKey?: string } | undefined> {
+  try {
+    const out = await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: userKeys.user(userId),
+        UpdateExpression: 'SET avatarFileKey = :key, avatar = :url, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':key': avatar.fileKey, ':url': avatar.url, ':now': now.toISOString() },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const old = fromUserItem(out.Attributes!);
+    return {
+      user: { ...old, avatarFileKey: avatar.fileKey, avatar: avatar.url, updatedAt: now.toISOString() },
+      previousFileKey: old.avatarFileKey,
+    };
+  } catch (err) {
+    if (isConditionFailed(err)) return undefined;
+    throw err;
+  }
+}
+
+export interface UserStatusChange {
+  status: UserStatus;
+  reason?: string;
+  /** Bump `sessionVersion` in the same write, which revokes every refresh family issued before. */
+  revokeSessions: boolean;
+}
+
+/**
+ * Moves `user` from the status it was read with to `change.status`, in one transaction with the
+ * user-statistics counters (-1 old, +1 new) and the gsi2 partition the status list reads. The user
+ * write is conditional on the status read, so two admins racing cannot both apply (and the counters
+ * cannot drift): the loser gets 'conflict'. 'missing' when the user is gone.
+ */
+export async function changeUserStatus(db: Db, user: User, change: UserStatusChange, now: Date): Promise<User | 'conflict' | 'missing'> {
+  const updatedAt = now.toISOString();
+  const set = ['#status = :status', 'gsi2pk = :gsi2pk', 'updatedAt = :now'];
+  const values: Record<string, unknown> = {
+    ':status': change.status,
+    ':expected': user.status,
+    ':gsi2pk': userKeys.byRoleStatus(user.role, change.status).gsi2pk,
+    ':now': updatedAt,
+  };
+  if (change.reason) {
+    set.push('statusReason = :reason');
+    values[':reason'] = change.reason;
+  }
+  if (change.revokeSessions) {
+    set.push('sessionVersion = if_not_exists(sessionVersion, :zero) + :one');
+    values[':zero'] = 0;
+    values[':one'] = 1;
+  }
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: userKeys.user(user.id),
+              UpdateExpression: `SET ${set.join(', ')}${change.reason ? '' : ' REMOVE statusReason'}`,
+              ConditionExpression: 'attribute_exists(pk) AND #status = :expected',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
+            },
+          },
+          {
+            Update: {
+              TableName: db.tableName,
+              ...userStatsUpdate([
+                { role: user.role, status: user.status, delta: -1 },
+                { role: user.role, status: change.status, delta: +1 },
+              ]),
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (transactionItemFailed(err, 0)) return (await getUserById(db, user.id)) ? 'conflict' : 'missing';
+    throw err;
+  }
+  const next: User = {
+    ...user,
+    status: change.status,
+    updatedAt,
+    sessionVersion: change.revokeSessions ? user.sessionVersion + 1 : user.sessionVersion,
+  };
+  if (change.reason) next.statusReason = change.reason;
+  else delete next.statusReason;
+  return next;
 }
 
 export async function getUserIdByGoogleSub(db: Db, sub: string): Promise<string | undefined> {

@@ -1,0 +1,30 @@
+// An admin sets a user's status. Suspension also revokes every session of the user (the auth refresh
+// checks `sessionVersion`); login refuses suspended users.
+import type { Db } from '#shared/db/client.ts';
+import { changeUserStatus, getUserById, type User, type UserStatus } from '#shared/db/entities/user.ts';
+import { conflict, notFound, validationError } from '#shared/errors.ts';
+import type { AuthUser } from '#shared/auth/tokens.ts';
+
+export interface StatusRequest {
+  status: UserStatus;
+  reason?: string;
+}
+
+/**
+ * Applies the change conditionally on the status the admin's request read. Setting the status a user
+ * already has is an idempotent no-op (a retried request succeeds and the counters do not move). An admin
+ * cannot change their own status: suspending oneself would lock the last admin out, and nothing else is useful.
+ */
+export async function setUserStatus(db: Db, actor: AuthUser, userId: string, request: StatusRequest, now: Date): Promise<User> {
+  if (userId === actor.id) throw validationError('userId', 'admins cannot change their own status', 'You cannot change your own status');
+  const user = await getUserById(db, userId);
+  if (!user) throw notFound('User');
+  if (user.status === request.status) return user;
+
+  const result = await changeUserStatus(db, user, { status: request.status, reason: request.reason, revokeSessions: request.status === 'suspended' }, now);
+  if (result === 'missing') throw notFound('User');
+  if (result === 'conflict') {
+    throw conflict('The user\'s status was changed by someone else meanwhile; reload and try again', { expectedStatus: user.status });
+  }
+  return result;
+}
