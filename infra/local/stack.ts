@@ -1,6 +1,6 @@
 // The whole API on one machine: DynamoDB Local, the S3 emulator and the gateway, wired through the same
 // environment variables the Lambdas get in AWS. `npm start` and every integration test use this.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { allRoutes } from '../../shared/contract/index.ts';
@@ -40,6 +40,17 @@ export interface LocalStack {
   outboxDir: string;
   stop(): Promise<void>;
 }
+
+/** Written to `<stateDir>/endpoints.json` while the stack runs, removed when it stops. */
+export interface LocalEndpoints {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  tableName: string;
+  bucketName: string;
+  apiUrl: string;
+}
+
+export const ENDPOINTS_FILE = 'endpoints.json';
 
 /** The signing secret persists with the state so tokens survive a restart of `npm start`. */
 function localJwtSecret(stateDir: string): string {
@@ -94,6 +105,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     extensions.push(...(await localExtensions({ gatewayUrl, stateDir })));
     gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
     const g = gateway;
+    // Scripts run beside the stack (npm run create-admin) find its emulators and table here.
+    const endpointsFile = join(stateDir, ENDPOINTS_FILE);
+    const endpoints: LocalEndpoints = { dynamoEndpoint, s3Endpoint, tableName, bucketName, apiUrl: `${gatewayUrl}${API_BASE_PATH}` };
+    writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
     return {
       apiUrl: `${gatewayUrl}${API_BASE_PATH}`,
       wsUrl: `ws://localhost:${port}/ws`,
@@ -106,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stateDir,
       outboxDir,
       stop: async () => {
+        rmSync(endpointsFile, { force: true });
         await g.close();
         await s3?.stop();
         await dynamo?.stop();
