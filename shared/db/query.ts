@@ -20,7 +20,7 @@ export interface QueryPageInput {
   /** Partition key attribute value, e.g. taskKeys.byStudent(id).gsi1pk */
   partition: { name: string; value: string };
   /** Optional sort key condition. */
-  sort?: { name: string; beginsWith?: string; between?: [string, string]; gte?: string; lte?: string };
+  sort?: { name: string; beginsWith?: string; between?: [string, string]; gt?: string; gte?: string; lt?: string; lte?: string };
   filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
   ascending?: boolean;
   /**
@@ -50,6 +50,12 @@ export async function queryPage<T>(
       keyCondition += ' AND #sk BETWEEN :ska AND :skb';
       values[':ska'] = s.between[0];
       values[':skb'] = s.between[1];
+    } else if (s.gt !== undefined) {
+      keyCondition += ' AND #sk > :ska';
+      values[':ska'] = s.gt;
+    } else if (s.lt !== undefined) {
+      keyCondition += ' AND #sk < :skb';
+      values[':skb'] = s.lt;
     } else if (s.gte !== undefined) {
       keyCondition += ' AND #sk >= :ska';
       values[':ska'] = s.gte;
