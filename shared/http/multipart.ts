@@ -24,7 +24,8 @@ export function parseMultipart(body: Buffer, contentType: string, spec: Multipar
     try {
       parser = Busboy({
         headers: { 'content-type': contentType },
-        limits: { fileSize: maxFileBytes, files: spec.maxFiles, fields: 50, fieldSize: 64 * 1024 },
+        // busboy signals 'limit' on reaching fileSize, so allow one byte more: a file of exactly maxFileBytes is fine.
+        limits: { fileSize: maxFileBytes + 1, files: spec.maxFiles, fields: 50, fieldSize: 64 * 1024 },
       });
     } catch {
       reject(validationError('body', 'multipart body is malformed (missing boundary?)'));
