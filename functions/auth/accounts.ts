@@ -1,0 +1,121 @@
+// Account creation, shared by self sign-up (password or Google), the demo seed and `npm run create-admin`.
+// One transaction writes the user with everything that must be true of it from the first moment: its unique
+// e-mail, its unique referral code, who referred it, the user-statistics counters, and its Google link.
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '#shared/db/client.ts';
+import { cancellationReasons } from '#shared/db/errors.ts';
+import {
+  defaultPreferences,
+  getUserIdByReferralCode,
+  normalizeEmail,
+  toUserItem,
+  userKeys,
+  userStatsUpdate,
+  type User,
+} from '#shared/db/entities/user.ts';
+import type { Role } from '#shared/auth/tokens.ts';
+import { hashPassword } from '#shared/auth/passwords.ts';
+import { conflict, validationError } from '#shared/errors.ts';
+import { newId, newReferralCode } from '#shared/ids.ts';
+
+export interface NewAccount {
+  name: string;
+  email: string;
+  role: Role;
+  /** Absent for accounts that only sign in with Google. */
+  password?: string;
+  google?: { sub: string };
+  avatar?: string;
+  /** Referral code of the user who referred this one; an unknown code is a validation error. */
+  referralCode?: string;
+}
+
+const MAX_ATTEMPTS = 6;
+
+/**
+ * Creates the account or throws: 409 CONFLICT when the e-mail (or Google account) is taken, 400 for an unknown
+ * referral code. Of any number of concurrent calls for one e-mail exactly one succeeds: the e-mail sentinel
+ * is written with attribute_not_exists in the same transaction as the user.
+ */
+export async function createAccount(db: Db, input: NewAccount, now: Date): Promise<User> {
+  if (!input.password && !input.google) throw new Error('createAccount needs a password or a Google account');
+  const referrerId = input.referralCode ? await getUserIdByReferralCode(db, input.referralCode) : undefined;
+  if (input.referralCode && !referrerId) {
+    throw validationError('referralCode', 'unknown referral code', 'Unknown referral code');
+  }
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  const createdAt = now.toISOString();
+  const base: User = {
+    id: newId('user', now),
+    name: input.name.trim(),
+    email: normalizeEmail(input.email),
+    role: input.role,
+    status: 'active',
+    preferences: defaultPreferences,
+    referralCode: '',
+    sessionVersion: 0,
+    createdAt,
+    updatedAt: createdAt,
+    ...(input.avatar ? { avatar: input.avatar } : {}),
+    ...(passwordHash ? { passwordHash } : {}),
+    ...(input.google ? { googleSub: input.google.sub } : {}),
+    ...(referrerId ? { referredBy: referrerId } : {}),
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    const user: User = { ...base, referralCode: newReferralCode() };
+    const items = accountItems(db, user, referrerId, input.referralCode);
+    try {
+      await db.doc.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.write) }));
+      return user;
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      if (!reasons) throw err;
+      const failed = (name: ItemName) => reasons[items.findIndex((i) => i.name === name)] === 'ConditionalCheckFailed';
+      if (failed('email')) throw conflict('An account with this e-mail address already exists', { field: 'email' });
+      if (failed('google')) throw conflict('This Google account is already linked to another user', { field: 'googleToken' });
+      if (attempt >= MAX_ATTEMPTS) throw err;
+      // A referral-code collision (1 in 2^40) takes a new code; a TransactionConflict (someone else writing the
+      // statistics item or the same e-mail sentinel right now) is retried, and the retry sees the winner.
+      if (!failed('referralCode') && !reasons.includes('TransactionConflict')) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+    }
+  }
+}
+
+type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'google';
+
+function accountItems(db: Db, user: User, referrerId: string | undefined, usedCode: string | undefined) {
+  const TableName = db.tableName;
+  const notExists = 'attribute_not_exists(pk)';
+  const items: { name: ItemName; write: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number] }[] = [
+    { name: 'email', write: { Put: { TableName, Item: { ...userKeys.email(user.email), entity: 'emailSentinel', userId: user.id }, ConditionExpression: notExists } } },
+    { name: 'user', write: { Put: { TableName, Item: toUserItem(user), ConditionExpression: notExists } } },
+    { name: 'referralCode', write: { Put: { TableName, Item: { ...userKeys.referralCode(user.referralCode), entity: 'referralCodeSentinel', userId: user.id }, ConditionExpression: notExists } } },
+    { name: 'stats', write: { Update: { TableName, ...userStatsUpdate([{ role: user.role, status: user.status, delta: 1 }]) } } },
+  ];
+  if (referrerId) {
+    items.push({
+      name: 'referral',
+      write: {
+        Put: {
+          TableName,
+          Item: {
+            ...userKeys.referral(referrerId, user.id),
+            entity: 'referral',
+            referrerId,
+            referredUserId: user.id,
+            referredName: user.name,
+            code: usedCode!.toUpperCase(),
+            createdAt: user.createdAt,
+          },
+          ConditionExpression: notExists,
+        },
+      },
+    });
+  }
+  if (user.googleSub) {
+    items.push({ name: 'google', write: { Put: { TableName, Item: { ...userKeys.google(user.googleSub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: notExists } } });
+  }
+  return items;
+}

@@ -1,0 +1,95 @@
+// Forgotten passwords: a single-use, 30-minute link by mail; using it sets the password and revokes every session.
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '#shared/db/client.ts';
+import { cancellationReasons } from '#shared/db/errors.ts';
+import { getUserById, getUserIdByEmail, userKeys } from '#shared/db/entities/user.ts';
+import { getPasswordResetByHash, passwordResetKeys, toPasswordResetItem } from '#shared/db/entities/password-reset.ts';
+import { hashPassword } from '#shared/auth/passwords.ts';
+import type { Mailer } from '#shared/mail/mailer.ts';
+import type { Logger } from '#shared/log.ts';
+import { validationError } from '#shared/errors.ts';
+import { hashToken, newSecretToken } from '#shared/ids.ts';
+import { passwordResetMail } from './mail.ts';
+
+export const RESET_TOKEN_TTL_MINUTES = 30;
+
+export const FORGOT_PASSWORD_MESSAGE = 'If an account exists for this e-mail address, a password reset link has been sent to it.';
+
+export interface ForgotPasswordDeps {
+  db: Db;
+  mailer: Mailer;
+  /** Frontend base URL; the link is `<appUrl>/reset-password?token=<token>`. */
+  appUrl: string;
+  log: Logger;
+}
+
+/**
+ * Mails a reset link when the e-mail belongs to an account. The answer is the same either way (no account
+ * enumeration), and a mail failure is logged, not reported, for the same reason.
+ */
+export async function requestPasswordReset(deps: ForgotPasswordDeps, email: string, now: Date): Promise<{ message: string }> {
+  const { db, mailer, log } = deps;
+  const userId = await getUserIdByEmail(db, email);
+  const user = userId ? await getUserById(db, userId) : undefined;
+  if (!user) return { message: FORGOT_PASSWORD_MESSAGE };
+
+  const token = newSecretToken();
+  await db.doc.send(
+    new PutCommand({
+      TableName: db.tableName,
+      Item: toPasswordResetItem({
+        tokenHash: hashToken(token),
+        userId: user.id,
+        sessionVersion: user.sessionVersion,
+        createdAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + RESET_TOKEN_TTL_MINUTES * 60,
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  const link = `${deps.appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
+  try {
+    await mailer.send(passwordResetMail(user, link, RESET_TOKEN_TTL_MINUTES));
+  } catch (err) {
+    log.error('password reset mail failed', { error: err, userId: user.id });
+  }
+  return { message: FORGOT_PASSWORD_MESSAGE };
+}
+
+const invalidResetToken = () =>
+  validationError('token', 'invalid, expired or already used', 'This password reset link is invalid, has expired or was already used');
+
+/**
+ * Sets the new password. One transaction deletes the token (conditional: single use) and updates the user
+ * (conditional on the sessionVersion the link was issued under, which the same update bumps: every session
+ * and every other outstanding reset link of the user dies with it).
+ */
+export async function resetPassword(db: Db, input: { token: string; newPassword: string }, now: Date): Promise<{ message: string }> {
+  const tokenHash = hashToken(input.token);
+  const reset = await getPasswordResetByHash(db, tokenHash);
+  if (!reset || reset.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidResetToken();
+  const passwordHash = await hashPassword(input.newPassword);
+  const versionCondition = reset.sessionVersion === 0 ? '(attribute_not_exists(sessionVersion) OR sessionVersion = :sv)' : 'sessionVersion = :sv';
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: db.tableName, Key: passwordResetKeys.token(tokenHash), ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: userKeys.user(reset.userId),
+              UpdateExpression: 'SET passwordHash = :hash, updatedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one',
+              ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
+              ExpressionAttributeValues: { ':hash': passwordHash, ':now': now.toISOString(), ':sv': reset.sessionVersion, ':zero': 0, ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (cancellationReasons(err)?.includes('ConditionalCheckFailed')) throw invalidResetToken();
+    throw err;
+  }
+  return { message: 'Your password has been reset. Please sign in with the new password.' };
+}

@@ -1,0 +1,156 @@
+// Signing in and out: password and Google sign-in, sign-up, refresh-token rotation and logout. Each returns
+// what the spec's auth responses carry: the public user, an access token and a refresh token.
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '#shared/db/client.ts';
+import { cancellationReasons } from '#shared/db/errors.ts';
+import {
+  getUserById,
+  getUserIdByEmail,
+  getUserIdByGoogleSub,
+  publicUser,
+  userKeys,
+  type PublicUser,
+  type User,
+} from '#shared/db/entities/user.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '#shared/auth/tokens.ts';
+import { verifyPassword } from '#shared/auth/passwords.ts';
+import { assertMaySignIn, issueSession, revokeSessionOfToken, rotateRefreshToken } from '#shared/auth/sessions.ts';
+import { verifyGoogleIdToken, type GoogleIdentity, type GoogleVerifierConfig } from '#shared/auth/google.ts';
+import { AppError, authenticationRequired, conflict, forbidden } from '#shared/errors.ts';
+import { createAccount } from './accounts.ts';
+
+export interface AuthResult {
+  user: PublicUser;
+  token: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+async function authResult(user: User, refreshToken: string, now: Date): Promise<AuthResult> {
+  const token = await signAccessToken({ id: user.id, role: user.role }, now);
+  return { user: publicUser(user), token, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** A new sign-in: a fresh refresh-token family and an access token. */
+async function startSession(db: Db, user: User, now: Date): Promise<AuthResult> {
+  const { refreshToken } = await issueSession(db, user, now);
+  return authResult(user, refreshToken, now);
+}
+
+export interface Registration {
+  name: string;
+  email: string;
+  password: string;
+  referralCode?: string;
+}
+
+/** Self sign-up: always a student (the contract refuses any other role). */
+export async function register(db: Db, input: Registration, now: Date): Promise<AuthResult> {
+  const user = await createAccount(db, { ...input, role: 'student' }, now);
+  return startSession(db, user, now);
+}
+
+const invalidCredentials = () => authenticationRequired('Invalid e-mail or password');
+
+/**
+ * Password sign-in. An unknown e-mail and an account without a password still run one full scrypt
+ * verification (against a dummy hash), so response time does not tell which e-mails exist. The status
+ * check comes after the password check for the same reason.
+ */
+export async function login(db: Db, input: { email: string; password: string }, now: Date): Promise<AuthResult> {
+  const userId = await getUserIdByEmail(db, input.email);
+  const user = userId ? await getUserById(db, userId) : undefined;
+  const ok = await verifyPassword(input.password, user?.passwordHash);
+  if (!user || !ok) throw invalidCredentials();
+  assertMaySignIn(user);
+  return startSession(db, user, now);
+}
+
+/**
+ * Google sign-in: the account linked to the Google `sub`; else the account with the token's (verified)
+ * e-mail, which gets linked; else a new student. `role: 'admin'` never creates an admin.
+ */
+export async function loginWithGoogle(
+  db: Db,
+  input: { googleToken: string; role?: 'student' | 'admin' },
+  google: GoogleVerifierConfig,
+  now: Date,
+): Promise<AuthResult> {
+  const identity = await verifyGoogleIdToken(input.googleToken, google);
+  const user = await findOrCreateGoogleUser(db, identity, input.role, now);
+  assertMaySignIn(user);
+  return startSession(db, user, now);
+}
+
+async function findOrCreateGoogleUser(db: Db, identity: GoogleIdentity, role: 'student' | 'admin' | undefined, now: Date): Promise<User> {
+  // Two rounds: a concurrent first sign-in (or registration) of the same person may win the race once.
+  for (let round = 0; ; round++) {
+    const linkedId = await getUserIdByGoogleSub(db, identity.sub);
+    const linked = linkedId ? await getUserById(db, linkedId) : undefined;
+    if (linked) return linked;
+
+    const byEmailId = await getUserIdByEmail(db, identity.email);
+    const byEmail = byEmailId ? await getUserById(db, byEmailId) : undefined;
+    try {
+      if (byEmail) return await linkGoogleAccount(db, byEmail, identity.sub, now);
+      if (role === 'admin') {
+        throw forbidden('There is no admin account for this Google account. Admin accounts are created by an admin.');
+      }
+      return await createAccount(
+        db,
+        {
+          name: identity.name?.trim() || identity.email.split('@')[0],
+          email: identity.email,
+          role: 'student',
+          google: { sub: identity.sub },
+          ...(identity.picture?.startsWith('https://') ? { avatar: identity.picture } : {}),
+        },
+        now,
+      );
+    } catch (err) {
+      if (round === 0 && err instanceof AppError && err.code === 'CONFLICT') continue;
+      throw err;
+    }
+  }
+}
+
+/** Links `sub` to an existing account (found by verified e-mail): Google sentinel + user field, atomically. */
+async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
+  if (user.googleSub && user.googleSub !== sub) {
+    throw conflict('This e-mail address belongs to an account linked to a different Google account');
+  }
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: { ...userKeys.google(sub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: userKeys.user(user.id),
+              UpdateExpression: 'SET googleSub = :sub, updatedAt = :now',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(googleSub)',
+              ExpressionAttributeValues: { ':sub': sub, ':now': now.toISOString() },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (cancellationReasons(err)) throw conflict('This Google account was linked by a concurrent sign-in; try again');
+    throw err;
+  }
+  return { ...user, googleSub: sub, updatedAt: now.toISOString() };
+}
+
+/** Rotation: the presented refresh token is spent and a new one of the same family comes back. */
+export async function refresh(db: Db, refreshToken: string, now: Date): Promise<AuthResult> {
+  const rotated = await rotateRefreshToken(db, refreshToken, now);
+  return authResult(rotated.user, rotated.refreshToken, now);
+}
+
+/** Revokes the session the refresh token belongs to; unknown tokens are accepted silently (RFC 7009 2.2). */
+export async function logout(db: Db, refreshToken: string, now: Date): Promise<{ message: string }> {
+  await revokeSessionOfToken(db, refreshToken, now);
+  return { message: 'Signed out' };
+}
