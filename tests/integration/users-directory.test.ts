@@ -35,7 +35,7 @@ async function walk(path: string, token: string): Promise<{ pages: string[][]; h
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await api.get(`${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    const res: { status: number; body: any } = await api.get(`${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
     expect(res.status).toBe(200);
     pages.push(ids(res.body));
     hasMore.push(res.body.pagination.hasMore);

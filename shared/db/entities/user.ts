@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import type { Db } from '../client.ts';
 import type { Role } from '../../auth/tokens.ts';
 import { queryPage, type Page, type PageRequest } from '../query.ts';
-import { isConditionFailed, transactionItemFailed } from '../errors.ts';
+import { cancellationReasons, isConditionFailed, transactionItemFailed } from '../errors.ts';
 
 export type UserStatus = 'active' | 'inactive' | 'suspended';
 export type AcademicLevel = 'high_school' | 'undergraduate' | 'graduate' | 'phd' | 'other';
@@ -327,8 +327,8 @@ export async function changeUserStatus(db: Db, user: User, change: UserStatusCha
     values[':zero'] = 0;
     values[':one'] = 1;
   }
-  try {
-    await db.doc.send(
+  const send = () =>
+    db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
           {
@@ -353,9 +353,17 @@ export async function changeUserStatus(db: Db, user: User, change: UserStatusCha
         ],
       }),
     );
-  } catch (err) {
-    if (transactionItemFailed(err, 0)) return (await getUserById(db, user.id)) ? 'conflict' : 'missing';
-    throw err;
+  // Every status change and registration writes the one statistics item, and refreshes check the user item in
+  // their own transactions: DynamoDB cancels overlapping ones with TransactionConflict, so retry those briefly.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await send();
+      break;
+    } catch (err) {
+      if (transactionItemFailed(err, 0)) return (await getUserById(db, user.id)) ? 'conflict' : 'missing';
+      if (!cancellationReasons(err)?.includes('TransactionConflict') || attempt >= 4) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
+    }
   }
   const next: User = {
     ...user,
