@@ -9,7 +9,7 @@ import type { Logger } from '#shared/log.ts';
 import type { UploadedFile } from '#shared/http/multipart.ts';
 import { getUserById, setUserAvatar, type User } from '#shared/db/entities/user.ts';
 import { notFound, validationError } from '#shared/errors.ts';
-import { sniffImage } from './image.ts';
+import { sniffContentType } from '#shared/storage/sniff.ts';
 
 /** Lifetime of the presigned URL the avatar route redirects to; browsers cache the redirect for less. */
 export const AVATAR_URL_TTL_SECONDS = 300;
@@ -36,8 +36,9 @@ export async function uploadAvatar(deps: AvatarDeps, userId: string, files: Uplo
   const file = files.find((f) => f.field === 'avatar');
   if (!file) throw validationError('avatar', 'an image file is required in the multipart field "avatar"');
   if (file.size === 0) throw validationError('avatar', 'the file is empty');
-  const image = sniffImage(file.content);
-  if (!image) throw validationError('avatar', 'must be a JPEG, PNG, GIF or WebP image');
+  // The bytes decide; the file name and declared type are ignored (croppers upload blobs named "blob").
+  const image = sniffContentType(file.content);
+  if (image?.kind !== 'image') throw validationError('avatar', 'must be a JPEG, PNG, GIF or WebP image');
 
   const { s3, bucket } = deps.storage;
   const version = ulid(now.getTime());
@@ -47,7 +48,7 @@ export async function uploadAvatar(deps: AvatarDeps, userId: string, files: Uplo
       Bucket: bucket,
       Key: fileKey,
       Body: file.content,
-      ContentType: image.mimeType,
+      ContentType: image.mime,
       CacheControl: 'private, max-age=86400',
     }),
   );

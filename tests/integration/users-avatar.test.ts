@@ -99,12 +99,16 @@ describe('POST /users/avatar', () => {
     expect(image.headers.get('content-type')).toBe(mimeType);
   });
 
-  it('refuses a text file renamed .png and declared image/png, and keeps the current avatar', async () => {
+  it.each([
+    ['a text file', Buffer.from('just some text, honest')],
+    ['a PDF (allowed as a file, not as an avatar)', Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n')],
+    ['an SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')],
+  ])('refuses %s renamed .png and declared image/png, and keeps the current avatar', async (_case, content) => {
     const { user, token } = await seedStudent();
     await api.post('/users/avatar', undefined, { token, form: avatarForm(PNG) });
     const before = await storedUser(user.id);
 
-    const res = await api.post('/users/avatar', undefined, { token, form: avatarForm(Buffer.from('just some text, honest'), 'cat.png', 'image/png') });
+    const res = await api.post('/users/avatar', undefined, { token, form: avatarForm(content, 'cat.png', 'image/png') });
 
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'avatar' } });
