@@ -1,19 +1,18 @@
 // Avatars: uploaded through the API (multipart), stored privately in S3 under a server-made key, and served
 // by a public API URL that redirects to a short-lived presigned GET of the current object.
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ulid } from 'ulid';
 import type { Db } from '#shared/db/client.ts';
 import type { Storage } from '#shared/storage/s3.ts';
+import { presignGet, URL_TTL } from '#shared/storage/presign.ts';
 import type { Logger } from '#shared/log.ts';
 import type { UploadedFile } from '#shared/http/multipart.ts';
 import { getUserById, setUserAvatar, type User } from '#shared/db/entities/user.ts';
 import { notFound, validationError } from '#shared/errors.ts';
 import { sniffContentType } from '#shared/storage/sniff.ts';
 
-/** Lifetime of the presigned URL the avatar route redirects to; browsers cache the redirect for less. */
-export const AVATAR_URL_TTL_SECONDS = 300;
-export const AVATAR_REDIRECT_MAX_AGE_SECONDS = 240;
+/** Browsers may reuse the avatar redirect for a while, but for less than the presigned URL it points to lives. */
+export const AVATAR_REDIRECT_MAX_AGE_SECONDS = URL_TTL.downloadSeconds - 60;
 
 export const avatarKeys = {
   object: (userId: string, id: string, ext: string) => `avatars/${userId}/${id}.${ext}`,
@@ -75,7 +74,5 @@ async function deleteQuietly(deps: AvatarDeps, key: string): Promise<void> {
 export async function avatarDownloadUrl(db: Db, storage: Storage, userId: string): Promise<string> {
   const user = await getUserById(db, userId);
   if (!user?.avatarFileKey) throw notFound('Avatar');
-  return getSignedUrl(storage.s3, new GetObjectCommand({ Bucket: storage.bucket, Key: user.avatarFileKey }), {
-    expiresIn: AVATAR_URL_TTL_SECONDS,
-  });
+  return (await presignGet(storage, { key: user.avatarFileKey, expiresInSeconds: URL_TTL.downloadSeconds })).url;
 }
