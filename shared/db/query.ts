@@ -41,7 +41,7 @@ export async function queryPage<T>(
   const values: Record<string, unknown> = { ':pk': input.partition.value, ...(input.filter?.ExpressionAttributeValues ?? {}) };
   let keyCondition = '#pk = :pk';
   const s = input.sort;
-  if (s) {
+  if (s && (s.beginsWith ?? s.between ?? s.gt ?? s.lt ?? s.gte ?? s.lte) !== undefined) {
     names['#sk'] = s.name;
     if (s.beginsWith !== undefined) {
       keyCondition += ' AND begins_with(#sk, :skp)';

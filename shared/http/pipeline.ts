@@ -36,7 +36,7 @@ export interface RouteInput<D extends RouteDef> {
 
 export type RouteImplementation<D extends RouteDef> = (
   input: RouteInput<D>,
-) => Promise<(D['response'] extends z.ZodType ? z.input<D['response']> : unknown) | HttpReply>;
+) => Promise<(D['response'] extends z.ZodType ? z.input<D['response']> | z.input<D['response']>[] : unknown) | HttpReply>;
 
 export type RouteImplementations<R extends Record<string, RouteDef>> = { [K in keyof R]: RouteImplementation<R[K]> };
 

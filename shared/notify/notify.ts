@@ -1,0 +1,125 @@
+// The one way any domain tells a user something: store the notification, push `notification.new` live,
+// and e-mail it, each only where the user's preferences allow that category.
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '../db/client.ts';
+import { cancellationReasons } from '../db/errors.ts';
+import { newId } from '../ids.ts';
+import type { Logger } from '../log.ts';
+import { getUserById } from '../db/entities/user.ts';
+import {
+  getNotificationPreferences,
+  notificationKeys,
+  preferenceCategory,
+  toNotificationItem,
+  type Notification,
+  type NotificationType,
+} from '../db/entities/notification.ts';
+
+export interface NotifyPusher {
+  toUsers(userIds: string[], event: { type: string; data: unknown }): Promise<void>;
+}
+
+export interface NotifyMailer {
+  send(message: { to: string; subject: string; text: string; html?: string }): Promise<void>;
+}
+
+export interface NotifyDeps {
+  db: Db;
+  push: NotifyPusher;
+  mailer: NotifyMailer;
+  now: () => Date;
+  log: Logger;
+  /** Where e-mail links point (APP_URL). */
+  appUrl: string;
+}
+
+export interface NotifyInput {
+  userId: string;
+  type: NotificationType;
+  title: string;
+  message: string;
+  data?: Record<string, unknown>;
+  /** Path in the web app the e-mail links to, e.g. `/tasks/task_01...`. */
+  link?: string;
+}
+
+export interface NotifyResult {
+  notification: Notification;
+  pushed: boolean;
+  emailed: boolean;
+}
+
+/**
+ * Writes the notification and bumps the unread counter in one transaction. Push and e-mail happen after
+ * the commit and never fail the caller: a lost e-mail must not undo a task status change.
+ */
+export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<NotifyResult> {
+  const now = deps.now();
+  const notification: Notification = {
+    id: newId('notif', now),
+    userId: input.userId,
+    type: input.type,
+    title: input.title,
+    message: input.message,
+    ...(input.data ? { data: input.data } : {}),
+    read: false,
+    createdAt: now.toISOString(),
+  };
+  await storeNotification(deps.db, notification, now);
+
+  const preferences = await getNotificationPreferences(deps.db, input.userId);
+  const category = preferenceCategory(input.type);
+  const pushAllowed = category === 'always' || !category.push || preferences.push[category.push];
+  const emailAllowed = category !== 'always' && Boolean(category.email) && preferences.email[category.email!];
+
+  let pushed = false;
+  if (pushAllowed) {
+    try {
+      await deps.push.toUsers([input.userId], { type: 'notification.new', data: notification });
+      pushed = true;
+    } catch (err) {
+      deps.log.warn('notification push failed', { error: err, notificationId: notification.id });
+    }
+  }
+  let emailed = false;
+  if (emailAllowed) {
+    try {
+      const user = await getUserById(deps.db, input.userId);
+      if (user && user.status === 'active') {
+        const link = input.link ? `\n\n${deps.appUrl}${input.link}` : '';
+        await deps.mailer.send({ to: user.email, subject: input.title, text: `${input.message}${link}\n\nYou can change which e-mails you get in your notification settings.` });
+        emailed = true;
+      }
+    } catch (err) {
+      deps.log.warn('notification e-mail failed', { error: err, notificationId: notification.id });
+    }
+  }
+  return { notification, pushed, emailed };
+}
+
+async function storeNotification(db: Db, notification: Notification, now: Date): Promise<void> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: toNotificationItem(notification, nowSeconds), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            // A read-all that already passed this id must not leave a phantom unread count behind.
+            Update: {
+              TableName: db.tableName,
+              Key: notificationKeys.state(notification.userId),
+              UpdateExpression: 'ADD unread :one',
+              ConditionExpression: 'attribute_not_exists(readUpTo) OR readUpTo < :id',
+              ExpressionAttributeValues: { ':one': 1, ':id': notification.id },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (cancellationReasons(err)?.[1] !== 'ConditionalCheckFailed') throw err;
+    await db.doc.send(new PutCommand({ TableName: db.tableName, Item: toNotificationItem({ ...notification, read: true }, nowSeconds) }));
+  }
+}
+
