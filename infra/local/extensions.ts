@@ -1,11 +1,23 @@
 // The local emulators that plug into the gateway beside the HTTP API (WebSocket API, Management API, webhooks).
 import type { GatewayExtension } from './gateway.ts';
+import { createWebSocketEmulator } from './websocket.ts';
 
 export interface ExtensionContext {
   gatewayUrl: string;
   stateDir: string;
 }
 
+const seconds = (name: string): number | undefined => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+};
+
 export async function localExtensions(_ctx: ExtensionContext): Promise<GatewayExtension[]> {
-  return [];
+  return [
+    // ws://<gateway>/ws and the Management API at <gateway>/@connections/{id} (WEBSOCKET_ENDPOINT = gateway URL).
+    createWebSocketEmulator({
+      idleTimeoutMs: seconds('LOCAL_WS_IDLE_TIMEOUT_SECONDS'),
+      maxConnectionMs: seconds('LOCAL_WS_MAX_CONNECTION_SECONDS'),
+    }),
+  ];
 }

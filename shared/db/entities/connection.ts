@@ -1,7 +1,7 @@
 // WebSocket connections: one item per open API Gateway connection, findable by user (push to a user's
 // devices) and by role (push to all admins / everyone). Items expire by TTL shortly after API Gateway's
 // 2-hour connection limit, so a missed $disconnect cannot leave a connection behind for long.
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
 import type { Role } from '../../auth/tokens.ts';
 
@@ -55,6 +55,14 @@ export function isConnectionLive(c: Pick<Connection, 'expiresAt'>, now: Date): b
 
 export function newConnection(input: { connectionId: string; userId: string; role: Role }, now: Date): Connection {
   return { ...input, connectedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS };
+}
+
+/** One connection by id, or undefined when it is unknown or past its TTL. */
+export async function getConnection(db: Db, connectionId: string, now: Date): Promise<Connection | undefined> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: connectionKeys.connection(connectionId) }));
+  if (!out.Item) return undefined;
+  const connection = fromConnectionItem(out.Item);
+  return isConnectionLive(connection, now) ? connection : undefined;
 }
 
 /** Stores the connection ($connect). A reused connection id simply replaces the old item. */
