@@ -10,6 +10,7 @@ import { defaultNotifyDeps } from '../../shared/notify/deps.ts';
 import { outboxFor } from '../../shared/mail/outbox.ts';
 import { notificationKeys, toNotificationItem, type Notification } from '../../shared/db/entities/notification.ts';
 import { newId } from '../../shared/ids.ts';
+import { connectSocket } from '../support/ws.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -224,5 +225,43 @@ describe('announcements', () => {
     const untitled = await api.post('/admin/announcements', { message: 'x' }, { token: admin.token });
     expect(untitled.status).toBe(400);
     expect(untitled.body.error.details.field).toBe('title');
+  });
+});
+
+describe('live delivery over the WebSocket', () => {
+  it('pushes notification.new to a connected user while the push switch is on, and not after it is off', async () => {
+    const student = await seedStudent();
+    const socket = await connectSocket(stack.wsUrl, student.token);
+    try {
+      const { notification } = await taskUpdate(student.user.id, 'Live update');
+      const frame = await socket.next('notification.new');
+      expect(frame.data).toMatchObject({ id: notification.id, title: 'Live update', type: 'task_update', read: false });
+
+      await api.post('/notifications/preferences', { push: { taskUpdates: false } }, { token: student.token });
+      await taskUpdate(student.user.id, 'Quiet update');
+      expect(await socket.receives('notification.new', 400)).toBe(false);
+    } finally {
+      await socket.close();
+    }
+  });
+
+  it('pushes system.announcement to every connected user of the audience and no one else', async () => {
+    const admin = await seedAdmin();
+    const student = await seedStudent();
+    const otherAdmin = await seedAdmin();
+    const studentSocket = await connectSocket(stack.wsUrl, student.token);
+    const adminSocket = await connectSocket(stack.wsUrl, otherAdmin.token);
+    try {
+      const created = await api.post('/admin/announcements', { title: 'Exams week', message: 'Good luck', targetAudience: 'students' }, { token: admin.token });
+      const frame = await studentSocket.next('system.announcement');
+      expect(frame.data).toMatchObject({ id: created.body.data.id, title: 'Exams week', targetAudience: 'students' });
+      expect(await adminSocket.receives('system.announcement', 400)).toBe(false);
+
+      await api.post('/admin/announcements', { title: 'For everyone', message: 'Hello all' }, { token: admin.token });
+      expect((await adminSocket.next('system.announcement')).data.title).toBe('For everyone');
+      expect((await studentSocket.next('system.announcement')).data.title).toBe('For everyone');
+    } finally {
+      await Promise.all([studentSocket.close(), adminSocket.close()]);
+    }
   });
 });
