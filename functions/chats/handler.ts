@@ -1,0 +1,37 @@
+import { chatsRoutes } from '#shared/contract/chats.ts';
+import { createHttpHandler } from '#shared/http/pipeline.ts';
+import { paginationOf, reply } from '#shared/http/reply.ts';
+import { getDb } from '#shared/db/client.ts';
+import type { Logger } from '#shared/log.ts';
+import { defaultChatDeps } from './deps.ts';
+import { getChatView, listChats, openChat, openSupportChat } from './chats.ts';
+import { deleteMessage, editMessage, listMessages, markMessageRead, sendMessage } from './messages.ts';
+import { getTyping, setTyping } from './typing.ts';
+
+const deps = (log: Logger) => defaultChatDeps(log);
+
+export const handler = createHttpHandler(chatsRoutes, {
+  listChats: async ({ auth, query }) => {
+    const page = await listChats(getDb(), auth, query);
+    return reply.page(page.items, paginationOf(page, query));
+  },
+  openSupportChat: async ({ auth, request }) => {
+    const { chat, created } = await openSupportChat(getDb(), auth, auth.id, request.now);
+    return reply.ok(chat, created ? 201 : 200);
+  },
+  openChat: async ({ auth, body, request }) => {
+    const { chat, created } = await openChat(getDb(), auth, body, request.now);
+    return reply.ok(chat, created ? 201 : 200);
+  },
+  getChat: async ({ auth, params }) => getChatView(getDb(), auth, params.chatId),
+  listMessages: async ({ auth, params, query, request, log }) => {
+    const page = await listMessages(deps(log), auth, params.chatId, query, request.now);
+    return reply.page(page.items, paginationOf(page, query));
+  },
+  sendMessage: async ({ auth, params, body, request, log }) => reply.created(await sendMessage(deps(log), auth, params.chatId, body, request.now)),
+  editMessage: async ({ auth, params, body, request, log }) => editMessage(deps(log), auth, params.messageId, body.content, request.now),
+  deleteMessage: async ({ auth, params, request, log }) => deleteMessage(deps(log), auth, params.messageId, request.now),
+  markMessageRead: async ({ auth, params, request, log }) => markMessageRead(deps(log), auth, params.messageId, request.now),
+  setTyping: async ({ auth, params, body, request, log }) => setTyping(deps(log), auth, params.chatId, body.isTyping, request.now),
+  getTyping: async ({ auth, params, request, log }) => getTyping(deps(log), auth, params.chatId, request.now),
+});
