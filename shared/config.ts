@@ -25,7 +25,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_UPLOAD_PER_MINUTE: intFromEnv(10),
   RATE_LIMIT_CHAT_PER_MINUTE: intFromEnv(30),
   RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(5),
-  MAX_UPLOAD_BYTES: intFromEnv(5 * 1024 * 1024),
+  /** Per file on POST /files/upload. A sync Lambda payload is 6 MB and binary bodies arrive base64 (x4/3), so ~4 MiB is the most one request can carry; bigger files use the direct-to-S3 upload. */
+  MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
   MAX_DIRECT_UPLOAD_BYTES: intFromEnv(100 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

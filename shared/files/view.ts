@@ -60,7 +60,7 @@ export async function fileObject(file: FileRecord, options: { storage?: Storage;
  * `{ id, name, url, size, type }` for embedding in task, deliverable and message responses. Async because
  * signing resolves credentials, but it makes no network call: presigning is local HMAC work.
  */
-export async function fileSummary(file: FileRecord, options: { storage?: Storage; now?: Date } = {}): Promise<FileSummary> {
+export async function fileSummary(file: Pick<FileRecord, 'id' | 'originalName' | 's3Key' | 'size' | 'mime'>, options: { storage?: Storage; now?: Date } = {}): Promise<FileSummary> {
   const { url } = await presignGet(options.storage ?? getStorage(), { key: file.s3Key, expiresInSeconds: URL_TTL.viewSeconds, now: options.now });
   return { id: file.id, name: file.originalName, url, size: file.size, type: file.mime };
 }

@@ -24,6 +24,8 @@ export function parseMultipart(body: Buffer, contentType: string, spec: Multipar
     try {
       parser = Busboy({
         headers: { 'content-type': contentType },
+        // Browsers send file names as raw UTF-8 in Content-Disposition; busboy's default reads them as latin1.
+        defParamCharset: 'utf8',
         // busboy signals 'limit' on reaching fileSize, so allow one byte more: a file of exactly maxFileBytes is fine.
         limits: { fileSize: maxFileBytes + 1, files: spec.maxFiles, fields: 50, fieldSize: 64 * 1024 },
       });
