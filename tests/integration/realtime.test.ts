@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { useTestStack } from '../support/stack.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
+import { apiClient } from '../support/http.ts';
 import { connectSocket, eventually, UpgradeRefused, type TestSocket } from '../support/ws.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { signAccessToken } from '../../shared/auth/tokens.ts';
@@ -24,6 +25,7 @@ import { Events } from '../../shared/realtime/events.ts';
 import { deliverToAudience, deliverToUsers, isUserConnected, pushToAdmins, pushToUsers } from '../../shared/realtime/push.ts';
 
 const stack = useTestStack();
+const api = apiClient(() => stack.apiUrl);
 
 async function refusal(token: string | undefined): Promise<UpgradeRefused> {
   const err = await connectSocket(stack.wsUrl, token).then(
@@ -129,6 +131,36 @@ describe('client actions', () => {
     expect(error.data.message).toMatch(message);
     socket.send({ action: 'ping' });
     await socket.next('pong');
+    await socket.close();
+  });
+
+  it("relays chat.typing through the chats domain to the chat's other side, not back to the typing tab", async () => {
+    const student = await seedStudent();
+    const admin = await seedAdmin();
+    const chat = await api.post('/chats/support', {}, { token: student.token });
+    expect(chat.status).toBeLessThan(300);
+    const chatId = chat.body.data.id as string;
+    const studentSocket = await connected(student.token, student.user.id);
+    const adminSocket = await connected(admin.token, admin.user.id);
+
+    studentSocket.send({ action: 'chat.typing', chatId, isTyping: true });
+
+    expect((await adminSocket.next('chat.typing')).data).toEqual({ chatId, userId: student.user.id, isTyping: true });
+    expect(await studentSocket.receives('chat.typing')).toBe(false);
+    await Promise.all([studentSocket.close(), adminSocket.close()]);
+  });
+
+  it("answers chat.typing into another student's chat with a NOT_FOUND error frame", async () => {
+    const owner = await seedStudent();
+    const intruder = await seedStudent();
+    const chatId = (await api.post('/chats/support', {}, { token: owner.token })).body.data.id as string;
+    const socket = await connected(intruder.token, intruder.user.id);
+
+    socket.send({ action: 'chat.typing', chatId, isTyping: true });
+
+    const error = await socket.next('error');
+    expect(error.data).toMatchObject({ code: 'NOT_FOUND', action: 'chat.typing' });
+    expect(error.data.message).not.toBe('chat.typing is not available');
     await socket.close();
   });
 
