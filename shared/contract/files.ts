@@ -54,6 +54,9 @@ const UploadUrlBody = z.strictObject({
   size: z.number().int().min(1, 'an empty file cannot be uploaded'),
   category: FileCategory,
   taskId: Id('task').optional(),
+  // Named so a client that tries to choose them is told which field was refused.
+  key: z.never({ error: 'object keys are made by the server' }).optional(),
+  fileId: z.never({ error: 'file ids are made by the server' }).optional(),
 });
 
 const UploadUrlResponse = z.object({
