@@ -163,9 +163,15 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
       now,
     };
 
-    const token = bearerToken(event.headers);
     let auth: AuthUser | undefined;
-    if (token) auth = await verifyAccessToken(token);
+    try {
+      const token = bearerToken(event.headers);
+      if (token) auth = await verifyAccessToken(token);
+    } catch (err) {
+      // A public route does not need the token, so a stale one must not block it: clients send their
+      // (expired) access token along with every call, including the /auth/refresh that renews it.
+      if (route.access !== 'public' || !(err instanceof AppError)) throw err;
+    }
     if (route.access !== 'public') {
       if (!auth) throw authenticationRequired();
       if (route.access !== 'authenticated' && auth.role !== route.access) {
