@@ -7,7 +7,7 @@ import { getDb } from '../../shared/db/client.ts';
 import { getUserById, getUserIdByEmail, userKeys, userStatsKey } from '../../shared/db/entities/user.ts';
 import { toPasswordResetItem } from '../../shared/db/entities/password-reset.ts';
 import { issueSession, revokeAllSessions } from '../../shared/auth/sessions.ts';
-import { verifyAccessToken } from '../../shared/auth/tokens.ts';
+import { signAccessToken, verifyAccessToken } from '../../shared/auth/tokens.ts';
 import { hashToken, newSecretToken } from '../../shared/ids.ts';
 import { outboxFor } from '../../shared/mail/outbox.ts';
 
@@ -266,10 +266,21 @@ describe('POST /auth/refresh', () => {
 
   it('never accepts a refresh token as an access token', async () => {
     const account = await register();
-    const res = await api.get('/system/health', { token: account.refreshToken });
+    const res = await api.get('/users/profile', { token: account.refreshToken });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('AUTHENTICATION_REQUIRED');
     await expect(verifyAccessToken(account.refreshToken)).rejects.toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
+  });
+
+  it('refreshes even when the client still sends its expired access token along (the usual reason to refresh)', async () => {
+    const account = await register();
+    const expired = await signAccessToken({ id: account.user.id, role: 'student' }, new Date(Date.now() - 20 * 60_000));
+    await expect(verifyAccessToken(expired)).rejects.toThrow('expired');
+
+    const res = await api.post('/auth/refresh', { refreshToken: account.refreshToken }, { token: expired });
+    expect(res.status).toBe(200);
+    const out = await api.post('/auth/logout', { refreshToken: res.body.data.refreshToken }, { token: 'garbage' });
+    expect(out.status).toBe(200);
   });
 
   it('refuses an expired refresh token even while TTL has not deleted it yet', async () => {
