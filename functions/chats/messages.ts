@@ -1,5 +1,5 @@
 // Sending, listing, editing, deleting and reading messages. Every change is pushed as `chat.message`.
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { MessageView } from '#shared/contract/chats.ts';
 import {
@@ -336,14 +336,14 @@ export async function markMessageRead(deps: ChatDeps, actor: AuthUser, messageId
           ':at': now.toISOString(),
         },
         ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     member = fromMemberItem(out.Attributes!);
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
-    const old = (err as { Item?: Record<string, unknown> }).Item;
-    member = old ? fromMemberItem(old) : { chatId: chat.id, userId: actor.id, readSeq: message.seq };
+    // Already at or past this message: answer the current position (only moves forward, so it is still valid).
+    const current = await deps.db.doc.send(new GetCommand({ TableName: deps.db.tableName, Key: chatKeys.member(chat.id, actor.id), ConsistentRead: true }));
+    member = fromMemberItem(current.Item!);
   }
   return {
     chatId: chat.id,
