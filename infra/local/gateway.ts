@@ -94,21 +94,40 @@ function envelope(res: ServerResponse, status: number, code: string, message: st
 
 const textual = (contentType: string) => !contentType || /json|text\/|xml|x-www-form-urlencoded|javascript/i.test(contentType);
 
-function toEvent(req: IncomingMessage, url: URL, path: string, key: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+/** What an HTTP API request carries, in plain values (the gateway reads them off the socket; the bench builds them). */
+export interface HttpRequestParts {
+  method: string;
+  /** Path under the API base, e.g. '/users/profile'. */
+  path: string;
+  /** Contract route key, e.g. 'GET /users/{userId}'. */
+  routeKey: string;
+  pathParameters?: Record<string, string>;
+  /** Header names in any case; they are lower-cased as API Gateway does. */
+  headers?: Record<string, string | string[] | undefined>;
+  /** Query string without '?', e.g. 'limit=20&status=active'. */
+  rawQueryString?: string;
+  body?: Buffer;
+  sourceIp?: string;
+}
+
+/** The API Gateway HTTP API (payload v2) event for one request: the shape every handler receives. */
+export function buildHttpEvent(parts: HttpRequestParts): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(parts.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(parts.rawQueryString ?? '')) query[name] = name in query ? `${query[name]},${value}` : value;
+  const pathParameters = parts.pathParameters ?? {};
+  const body = parts.body ?? Buffer.alloc(0);
   const contentType = headers['content-type'] ?? '';
   const requestId = randomUUID();
   const now = new Date();
   return {
     version: '2.0',
-    routeKey: key,
-    rawPath: `/v1${path}`,
-    rawQueryString: url.search.replace(/^\?/, ''),
+    routeKey: parts.routeKey,
+    rawPath: `/v1${parts.path}`,
+    rawQueryString: parts.rawQueryString ?? '',
     cookies: headers.cookie?.split(/;\s*/),
     headers,
     queryStringParameters: Object.keys(query).length ? query : undefined,
@@ -118,9 +137,9 @@ function toEvent(req: IncomingMessage, url: URL, path: string, key: string, path
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method: req.method ?? 'GET', path: `/v1${path}`, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: { method: parts.method, path: `/v1${parts.path}`, protocol: 'HTTP/1.1', sourceIp: parts.sourceIp ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       requestId,
-      routeKey: key,
+      routeKey: parts.routeKey,
       stage: 'v1',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
@@ -128,6 +147,19 @@ function toEvent(req: IncomingMessage, url: URL, path: string, key: string, path
     body: body.length ? (textual(contentType) ? body.toString('utf8') : body.toString('base64')) : undefined,
     isBase64Encoded: body.length > 0 && !textual(contentType),
   };
+}
+
+function toEvent(req: IncomingMessage, url: URL, path: string, key: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+  return buildHttpEvent({
+    method: req.method ?? 'GET',
+    path,
+    routeKey: key,
+    pathParameters,
+    headers: req.headers,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    body,
+    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+  });
 }
 
 function corsPreflight(req: IncomingMessage, res: ServerResponse) {

@@ -1,0 +1,217 @@
+// Invokes a handler module directly with the API Gateway v2 event the local gateway would build, and
+// records the AWS SDK calls a handler makes so the same calls can be replayed "raw" through the client.
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Client } from '@smithy/types';
+import * as docCommands from '@aws-sdk/lib-dynamodb';
+import * as dynamoCommands from '@aws-sdk/client-dynamodb';
+import * as s3Commands from '@aws-sdk/client-s3';
+import { allRoutes } from '../shared/contract/index.ts';
+import { routeKey } from '../shared/http/contract.ts';
+import { compileRoutes, matchRoute } from '../infra/local/routes.ts';
+import { buildHttpEvent, lambdaContext, loadHandler } from '../infra/local/gateway.ts';
+
+const compiled = compileRoutes(allRoutes);
+
+/** True when the contract declares `METHOD /path/{param}` (endpoints land over time; absent ones are skipped). */
+export function hasRoute(key: string): boolean {
+  return allRoutes.some((r) => routeKey(r) === key);
+}
+
+export interface Invocation {
+  status: number;
+  body: any;
+  ms: number;
+}
+
+/** One request straight into the handler module (no HTTP): `GET /users/students?limit=20`. */
+export async function invoke(method: string, pathAndQuery: string, options: { token?: string; body?: unknown } = {}): Promise<Invocation> {
+  const [path, rawQueryString = ''] = pathAndQuery.split('?');
+  const match = matchRoute(compiled, method, path);
+  if (match === 'no-route') throw new Error(`no route for ${method} ${path}`);
+  const headers: Record<string, string> = { 'user-agent': 'gradhelper-bench' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: Buffer | undefined;
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = Buffer.from(JSON.stringify(options.body));
+  }
+  const event = buildHttpEvent({ method, path, routeKey: match.compiled.key, pathParameters: match.pathParameters, headers, rawQueryString, body });
+  const handler = await loadHandler(match.compiled.route.fn);
+  const context = lambdaContext(match.compiled.route.fn, event.requestContext.requestId);
+  const started = performance.now();
+  const result = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+  const ms = performance.now() - started;
+  let parsed: unknown = result.body;
+  try {
+    parsed = result.body ? JSON.parse(result.body) : undefined;
+  } catch {
+    /* not JSON (redirects, bytes) */
+  }
+  return { status: result.statusCode ?? 200, body: parsed, ms };
+}
+
+// ---- Recording and replaying SDK calls --------------------------------------------------------
+
+export interface RecordedCall {
+  service: 'dynamodb' | 's3';
+  command: string;
+  input: unknown;
+  startedAt: number;
+  endedAt: number;
+  /** Items DynamoDB read for the call (Query/Scan `ScannedCount`, GetItem/BatchGet items returned). */
+  itemsRead?: number;
+}
+
+let recording: RecordedCall[] | undefined;
+/** Inputs are cloned only when they will be replayed, so timing runs pay next to nothing for the recorder. */
+let captureInputs = false;
+const instrumented = new WeakSet<object>();
+
+/**
+ * Adds a recorder at the front of a client's middleware stack. For the document client this sees the
+ * command before marshalling (its stack is the wrapped client's), so the recorded input can be sent again
+ * through the document client as is.
+ */
+export function instrument(client: Client<any, any, any>, service: RecordedCall['service']): void {
+  if (instrumented.has(client.middlewareStack)) return;
+  instrumented.add(client.middlewareStack);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const sink = recording;
+      if (!sink) return next(args);
+      const input = captureInputs ? structuredClone(args.input) : undefined;
+      const call: RecordedCall = { service, command: String(context.commandName), input, startedAt: performance.now(), endedAt: 0 };
+      sink.push(call);
+      try {
+        const result = await next(args);
+        call.itemsRead = itemsReadOf(result.output as Record<string, any> | undefined);
+        return result;
+      } finally {
+        call.endedAt = performance.now();
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'benchRecorder' },
+  );
+}
+
+function itemsReadOf(output: Record<string, any> | undefined): number | undefined {
+  if (!output) return undefined;
+  if (typeof output.ScannedCount === 'number') return output.ScannedCount;
+  if (output.Item) return 1;
+  if (output.Responses && typeof output.Responses === 'object') {
+    return Object.values(output.Responses as Record<string, unknown[]>).reduce((n, items) => n + (Array.isArray(items) ? items.length : 0), 0);
+  }
+  return undefined;
+}
+
+/** Items read by the Query calls among `calls` (what a list page costs, independent of machine load). */
+export function queryItemsRead(calls: RecordedCall[]): number {
+  return calls.filter((c) => c.command === 'QueryCommand').reduce((n, c) => n + (c.itemsRead ?? 0), 0);
+}
+
+/** Runs `fn` and returns the SDK calls made meanwhile, in start order (with their inputs when `inputs`). */
+export async function recordCalls<T>(fn: () => Promise<T>, options: { inputs?: boolean } = { inputs: true }): Promise<{ result: T; calls: RecordedCall[] }> {
+  recording = [];
+  captureInputs = options.inputs ?? true;
+  try {
+    const result = await fn();
+    return { result, calls: [...recording].sort((a, b) => a.startedAt - b.startedAt) };
+  } finally {
+    recording = undefined;
+    captureInputs = false;
+  }
+}
+
+/** Wall time spent inside SDK calls (overlapping calls counted once): the AWS share of one invocation. */
+export function timeInCalls(calls: RecordedCall[]): number {
+  let total = 0;
+  let end = -Infinity;
+  for (const c of [...calls].sort((a, b) => a.startedAt - b.startedAt)) {
+    if (c.startedAt >= end) {
+      total += c.endedAt - c.startedAt;
+      end = c.endedAt;
+    } else if (c.endedAt > end) {
+      total += c.endedAt - end;
+      end = c.endedAt;
+    }
+  }
+  return total;
+}
+
+/** Calls that overlapped in time ran concurrently (Promise.all in the handler); replay them the same way. */
+export function waves(calls: RecordedCall[]): RecordedCall[][] {
+  const out: RecordedCall[][] = [];
+  let current: RecordedCall[] = [];
+  let currentEnd = -Infinity;
+  for (const call of calls) {
+    if (current.length && call.startedAt >= currentEnd) {
+      out.push(current);
+      current = [];
+      currentEnd = -Infinity;
+    }
+    current.push(call);
+    currentEnd = Math.max(currentEnd, call.endedAt);
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** The low-level command names the document client wraps, mapped to its own commands. */
+const documentCommandFor: Record<string, string> = {
+  GetItemCommand: 'GetCommand',
+  PutItemCommand: 'PutCommand',
+  UpdateItemCommand: 'UpdateCommand',
+  DeleteItemCommand: 'DeleteCommand',
+  QueryCommand: 'QueryCommand',
+  ScanCommand: 'ScanCommand',
+  BatchGetItemCommand: 'BatchGetCommand',
+  BatchWriteItemCommand: 'BatchWriteCommand',
+  TransactGetItemsCommand: 'TransactGetCommand',
+  TransactWriteItemsCommand: 'TransactWriteCommand',
+};
+
+export interface Clients {
+  doc: { send(command: any): Promise<unknown> };
+  s3: { send(command: any): Promise<unknown> };
+}
+
+/** Replays recorded calls directly (document client / S3 client), wave by wave; condition failures count as done. */
+export async function replay(clients: Clients, plan: RecordedCall[][]): Promise<number> {
+  const started = performance.now();
+  for (const wave of plan) {
+    await Promise.all(
+      wave.map(async (call) => {
+        const command = commandOf(call);
+        try {
+          await (call.service === 's3' ? clients.s3 : clients.doc).send(command);
+        } catch (err) {
+          const name = (err as Error).name;
+          if (name !== 'ConditionalCheckFailedException' && name !== 'TransactionCanceledException') throw err;
+        }
+      }),
+    );
+  }
+  return performance.now() - started;
+}
+
+function commandOf(call: RecordedCall): unknown {
+  const input = structuredClone(call.input);
+  if (call.service === 's3') {
+    const Ctor = (s3Commands as unknown as Record<string, new (i: unknown) => unknown>)[call.command];
+    if (!Ctor) throw new Error(`cannot replay S3 ${call.command}`);
+    return new Ctor(input);
+  }
+  const docName = documentCommandFor[call.command];
+  const Ctor = docName
+    ? (docCommands as unknown as Record<string, new (i: unknown) => unknown>)[docName]
+    : (dynamoCommands as unknown as Record<string, new (i: unknown) => unknown>)[call.command];
+  if (!Ctor) throw new Error(`cannot replay DynamoDB ${call.command}`);
+  return new Ctor(input);
+}
+
+/** "GetItem ∥ HeadBucket → Query": the recorded calls as a readable plan. */
+export function describePlan(plan: RecordedCall[][]): string {
+  return plan
+    .map((wave) => wave.map((c) => c.command.replace(/Command$/, '')).join(' ∥ '))
+    .join(' → ');
+}

@@ -1,0 +1,421 @@
+// `npm run bench`: per function group, the bundle Lambda loads (size, cold import time), the handler's own
+// overhead beside the raw DynamoDB/S3 time of the very calls it makes, and how list pages scale with the
+// table. Endpoints the contract does not declare yet are skipped, so the bench grows as domains land.
+// Results: printed as tables and written to .bench/results.json.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { functionNames, allRoutes } from '../shared/contract/index.ts';
+import { routeKey } from '../shared/http/contract.ts';
+import { AWS_SDK_BUNDLED, bundleFunction, lambdaBundleOptions, type BundleResult } from '../bench/bundle.ts';
+import { measureColdImport, type ColdStartResult } from '../bench/cold-start.ts';
+import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from '../bench/invoke.ts';
+import { formatBytes, median, ms, percentile, round, table } from '../bench/stats.ts';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+// The SDK warns once per process that it will need Node 22; this machine runs 20 (Lambda runs 22).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const benchStarted = performance.now();
+const quick = process.argv.includes('--quick');
+
+/** Invocations per endpoint for the overhead comparison, and per page for list scaling. */
+const OVERHEAD_RUNS = quick ? 10 : 40;
+const LIST_RUNS = quick ? 7 : 31;
+const WARMUP_RUNS = 5;
+const COLD_RUNS = 5;
+const LIST_SIZES = quick ? [100, 1000] : [100, 1000, 5000];
+const PAGE_LIMIT = 20;
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`  · ${line}\n`);
+const skipped: { what: string; why: string }[] = [];
+const skip = (what: string, why: string) => {
+  skipped.push({ what, why });
+  progress(`skipped ${what}: ${why}`);
+};
+
+/** Function groups with a handler on disk: every contract group with routes, plus the WebSocket function. */
+function functionGroups(): string[] {
+  const groups = [...functionNames, 'realtime'];
+  return [...new Set(groups)].filter((fn) => existsSync(join(projectRoot, 'functions', fn, 'handler.ts')));
+}
+
+// ---- 1 + 2: bundles and cold imports ------------------------------------------------------------
+
+/** The environment a deployed function gets (names only matter for config validation; nothing is called). */
+const coldEnv: Record<string, string> = {
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'production',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  TABLE_NAME: 'gradhelper-bench',
+  BUCKET_NAME: 'gradhelper-bench-files',
+  JWT_SECRET: 'bench-signing-secret-that-is-long-enough-0123456789',
+  API_URL: 'https://api.example.test/v1',
+  APP_URL: 'https://app.example.test',
+  WEBSOCKET_ENDPOINT: 'https://ws.example.test/v1',
+  LOG_LEVEL: 'silent',
+};
+
+interface FunctionResult {
+  fn: string;
+  bundle?: Omit<BundleResult, 'file'>;
+  coldImport?: Omit<ColdStartResult, 'samples'> & { samplesMs: number[] };
+  error?: string;
+}
+
+async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
+  const results: FunctionResult[] = [];
+  for (const fn of functionGroups()) {
+    progress(`bundling ${fn}`);
+    try {
+      const bundle = await bundleFunction(projectRoot, fn, outDir);
+      progress(`cold imports of ${fn} (${COLD_RUNS} fresh processes)`);
+      const cold = await measureColdImport(bundle.file, coldEnv, COLD_RUNS);
+      const { file, ...bundleFigures } = bundle;
+      void file;
+      const { samples, ...coldFigures } = cold;
+      results.push({ fn, bundle: bundleFigures, coldImport: { ...coldFigures, samplesMs: samples.map((s) => round(s.importMs)) } });
+    } catch (err) {
+      // esbuild lists its errors; the first one names the unresolved import or syntax problem.
+      const first = (err as { errors?: { text: string; location?: { file: string } }[] }).errors?.[0];
+      results.push({ fn, error: first ? `build failed: ${first.text}${first.location ? ` (${first.location.file})` : ''}` : (err as Error).message.split('\n')[0] });
+    }
+  }
+  return results;
+}
+
+// ---- 3 + 4: handler overhead and list scaling on the local stack ---------------------------------
+
+interface OverheadResult {
+  endpoint: string;
+  as: string;
+  requests: number;
+  calls: string;
+  handlerMsP50: number;
+  rawMsP50: number;
+  overheadMsP50: number;
+  /** Per invocation: handler time minus the time inside its own SDK calls (immune to load between runs). */
+  inHandlerOverheadMsP50: number;
+  handlerMsP90: number;
+  rawMsP90: number;
+}
+
+interface ScalingRow {
+  list: string;
+  items: number;
+  page1MsP50: number;
+  page3CursorMsP50: number;
+  page3WalkMsP50?: number;
+  /** Items DynamoDB read (Query ScannedCount) for page 1 and page 3: the load-independent proof of flatness. */
+  page1ItemsRead: number;
+  page3ItemsRead: number;
+}
+
+/** Query parameters the route accepts: `page` only where the contract's query schema takes it. */
+function acceptsPageParam(key: string): boolean {
+  const route = allRoutes.find((r) => routeKey(r) === key);
+  const schema = route?.query as { safeParse?: (v: unknown) => { success: boolean; data?: Record<string, unknown> } } | undefined;
+  const parsed = schema?.safeParse?.({ page: '3' });
+  return Boolean(parsed?.success && parsed.data?.page === 3);
+}
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'gradhelper-bench-'));
+  const output: Record<string, unknown> = {
+    generatedAt: new Date().toISOString(),
+    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: `${process.platform}-${process.arch}`, loadAverage1m: round(loadavg()[0]) },
+    bundling: {
+      ...lambdaBundleOptions,
+      awsSdk: AWS_SDK_BUNDLED ? 'bundled (pinned v3 from package-lock, not the runtime copy)' : 'external (runtime copy)',
+    },
+  };
+
+  log('GradHelper bench');
+  log(`Node ${process.version} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)} at start (Lambda runs Node 22 on arm64: absolute figures differ, ratios hold)`);
+  log(`Bundles: esbuild bundle+minify, platform node, format esm, target node22, createRequire banner; AWS SDK v3 ${AWS_SDK_BUNDLED ? 'INCLUDED in each bundle (we pin our own version; the runtime copy is not used)' : 'EXTERNAL (runtime copy)'}`);
+  log('');
+
+  // 1 + 2 ----------------------------------------------------------------------------------------
+  const fnResults = await measureFunctions(join(tmp, 'bundles'));
+  output.functions = fnResults;
+  log(`1-2. Bundle size and cold import time (median of ${COLD_RUNS} fresh node processes importing the bundle)`);
+  log(
+    table(
+      ['function', 'bundle', 'gzipped', 'of which AWS SDK', 'import p50', 'process ready p50', 'note'],
+      fnResults.map((r) => [
+        r.fn,
+        r.bundle ? formatBytes(r.bundle.bytes) : '—',
+        r.bundle ? formatBytes(r.bundle.gzipBytes) : '—',
+        r.bundle ? formatBytes(r.bundle.sdkBytes) : '—',
+        r.coldImport ? ms(r.coldImport.importMsMedian) : '—',
+        r.coldImport ? ms(r.coldImport.readyMsMedian) : '—',
+        r.error ?? r.coldImport?.error ?? '',
+      ]),
+    ),
+  );
+  log('');
+
+  // 3 + 4 ----------------------------------------------------------------------------------------
+  progress('starting DynamoDB Local (in memory), s3rver and the local stack');
+  const { startLocalStack } = await import('../infra/local/stack.ts');
+  const stack = await startLocalStack({
+    stateDir: join(tmp, 'state'),
+    port: 0,
+    tableName: 'gradhelper-bench',
+    bucketName: 'gradhelper-bench-files',
+    env: {
+      // Logging to stdout is measured noise here, and the limits would stop a bench that calls 1 000s of times.
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_GENERAL_PER_MINUTE: '1000000',
+      RATE_LIMIT_UPLOAD_PER_MINUTE: '1000000',
+      RATE_LIMIT_CHAT_PER_MINUTE: '1000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+    },
+  });
+  try {
+    const { getDb } = await import('../shared/db/client.ts');
+    const { getStorage } = await import('../shared/storage/s3.ts');
+    const fixtures = await import('../bench/fixtures.ts');
+    const db = getDb();
+    const storage = getStorage();
+    instrument(db.doc, 'dynamodb');
+    instrument(storage.s3, 's3');
+    const clients: Clients = { doc: db.doc, s3: storage.s3 };
+
+    const student = await fixtures.seedActor(db, 'student');
+    const admin = await fixtures.seedActor(db, 'admin');
+    const tokenOf = (as: string) => (as === 'student' ? student.token : as === 'admin' ? admin.token : undefined);
+
+    // Objects some endpoints need: the student's support chat with a few messages, one task.
+    const ids: { chatId?: string; taskId?: string } = {};
+    if (hasRoute('POST /chats/support')) {
+      const opened = await invoke('POST', '/chats/support', { token: student.token });
+      if (opened.status < 300) ids.chatId = opened.body?.data?.id;
+      else skip('support chat fixture', `POST /chats/support answered ${opened.status} ${JSON.stringify(opened.body?.error ?? '')}`);
+      if (ids.chatId) await fixtures.seedMessages(db, ids.chatId, student.user, 30, 0).catch((err) => skip('message fixture', err.message));
+    }
+    if (hasRoute('GET /tasks/{taskId}') || hasRoute('GET /tasks')) {
+      try {
+        await fixtures.seedTasks(db, student.user, 1, 0);
+        const listed = await invoke('GET', '/tasks?limit=1', { token: student.token });
+        ids.taskId = listed.body?.data?.[0]?.id;
+        if (!ids.taskId) skip('task fixture', `GET /tasks answered ${listed.status} without a task`);
+      } catch (err) {
+        skip('task fixture', (err as Error).message);
+      }
+    }
+
+    // 3: handler overhead ----------------------------------------------------------------------
+    const endpoints: { key: string; as: 'student' | 'admin' | 'public'; path: () => string | undefined }[] = [
+      { key: 'GET /system/health', as: 'public', path: () => '/system/health' },
+      { key: 'GET /users/profile', as: 'student', path: () => '/users/profile' },
+      { key: 'GET /users/students', as: 'admin', path: () => `/users/students?limit=${PAGE_LIMIT}` },
+      { key: 'GET /notifications', as: 'student', path: () => `/notifications?limit=${PAGE_LIMIT}` },
+      { key: 'GET /tasks', as: 'student', path: () => `/tasks?limit=${PAGE_LIMIT}` },
+      { key: 'GET /tasks/{taskId}', as: 'student', path: () => (ids.taskId ? `/tasks/${ids.taskId}` : undefined) },
+      { key: 'GET /chats', as: 'student', path: () => `/chats?limit=${PAGE_LIMIT}` },
+      { key: 'GET /chats/{chatId}/messages', as: 'student', path: () => (ids.chatId ? `/chats/${ids.chatId}/messages?limit=${PAGE_LIMIT}` : undefined) },
+    ];
+    const overhead: OverheadResult[] = [];
+    for (const ep of endpoints) {
+      if (!hasRoute(ep.key)) {
+        skip(ep.key, 'not in the contract yet');
+        continue;
+      }
+      const path = ep.path();
+      if (!path) {
+        skip(ep.key, 'its fixture could not be created');
+        continue;
+      }
+      progress(`overhead of ${ep.key} (${OVERHEAD_RUNS} runs)`);
+      const [method] = ep.key.split(' ');
+      const call = () => invoke(method, path, { token: tokenOf(ep.as) });
+      let failed: string | undefined;
+      for (let i = 0; i < WARMUP_RUNS; i++) {
+        const r = await call();
+        if (r.status >= 300) failed = `answered ${r.status} ${JSON.stringify(r.body?.error?.code ?? r.body ?? '')}`;
+      }
+      if (failed) {
+        skip(ep.key, failed);
+        continue;
+      }
+      const { calls } = await recordCalls(call);
+      const plan = waves(calls);
+      const handlerMs: number[] = [];
+      const rawMs: number[] = [];
+      const inHandlerOverhead: number[] = [];
+      for (let i = 0; i < OVERHEAD_RUNS; i++) {
+        const timed = await recordCalls(call, { inputs: false });
+        handlerMs.push(timed.result.ms);
+        inHandlerOverhead.push(timed.result.ms - timeInCalls(timed.calls));
+        rawMs.push(await replay(clients, plan));
+      }
+      const h = median(handlerMs);
+      const r = median(rawMs);
+      overhead.push({
+        endpoint: ep.key,
+        as: ep.as,
+        requests: calls.length,
+        calls: describePlan(plan),
+        handlerMsP50: round(h),
+        rawMsP50: round(r),
+        overheadMsP50: round(h - r),
+        inHandlerOverheadMsP50: round(median(inHandlerOverhead)),
+        handlerMsP90: round(percentile(handlerMs, 90)),
+        rawMsP90: round(percentile(rawMs, 90)),
+      });
+    }
+    output.overhead = overhead;
+    log(`3. Handler vs the same AWS calls made directly (p50 of ${OVERHEAD_RUNS}; DynamoDB Local in memory + s3rver, logging off)`);
+    log(
+      table(
+        ['endpoint', 'as', 'handler p50', 'raw calls p50', 'handler − raw', 'overhead in handler p50', 'handler p90', 'raw p90', 'calls (∥ = concurrent)'],
+        overhead.map((o) => [
+          o.endpoint,
+          o.as,
+          ms(o.handlerMsP50),
+          ms(o.rawMsP50),
+          ms(o.overheadMsP50),
+          ms(o.inHandlerOverheadMsP50),
+          ms(o.handlerMsP90),
+          ms(o.rawMsP90),
+          o.calls,
+        ]),
+      ),
+    );
+    log('   raw = the exact calls the handler made (recorded from its SDK clients), replayed directly through the same clients,');
+    log('   interleaved with the handler runs. handler − raw compares medians of separate runs (noisy on a loaded machine);');
+    log('   overhead in handler = per invocation, handler time minus the wall time spent inside its own SDK calls: the middy');
+    log('   pipeline, JWT verify, zod parsing, service code and response shaping, i.e. what Lambda bills beyond DynamoDB/S3.');
+    log('');
+
+    // 4: list scaling --------------------------------------------------------------------------
+    const lists: {
+      key: string;
+      label: string;
+      as: 'student' | 'admin';
+      path: () => string | undefined;
+      grow: (count: number, offset: number) => Promise<void>;
+    }[] = [
+      {
+        key: 'GET /users/students',
+        label: 'GET /users/students',
+        as: 'admin',
+        path: () => '/users/students',
+        grow: (count, offset) => fixtures.seedStudents(db, count, offset),
+      },
+      {
+        key: 'GET /tasks',
+        label: 'GET /tasks (student)',
+        as: 'student',
+        path: () => '/tasks',
+        grow: (count, offset) => fixtures.seedTasks(db, student.user, count, offset + 1),
+      },
+      {
+        key: 'GET /chats/{chatId}/messages',
+        label: 'GET /chats/{id}/messages',
+        as: 'student',
+        path: () => (ids.chatId ? `/chats/${ids.chatId}/messages` : undefined),
+        grow: (count, offset) => fixtures.seedMessages(db, ids.chatId!, student.user, count, offset + 30),
+      },
+    ];
+    const scaling: ScalingRow[] = [];
+    for (const list of lists) {
+      if (!hasRoute(list.key)) {
+        skip(`list scaling of ${list.key}`, 'not in the contract yet');
+        continue;
+      }
+      const base = list.path();
+      if (!base) {
+        skip(`list scaling of ${list.key}`, 'its fixture could not be created');
+        continue;
+      }
+      const token = tokenOf(list.as);
+      const withPage = acceptsPageParam(list.key);
+      let seeded = 0;
+      try {
+        for (const size of LIST_SIZES) {
+          progress(`${list.label}: growing to ${size} items`);
+          await list.grow(size - seeded, seeded);
+          seeded = size;
+          const get = async (query: string) => {
+            const r = await invoke('GET', `${base}?${query}`, { token });
+            if (r.status !== 200) throw new Error(`${list.key}?${query} answered ${r.status} ${JSON.stringify(r.body?.error ?? '')}`);
+            return r;
+          };
+          const first = `limit=${PAGE_LIMIT}`;
+          for (let i = 0; i < WARMUP_RUNS; i++) await get(first);
+          const page1 = await get(first);
+          const cursor2 = page1.body?.pagination?.nextCursor;
+          const page2 = cursor2 ? await get(`${first}&cursor=${encodeURIComponent(cursor2)}`) : undefined;
+          const cursor3 = page2?.body?.pagination?.nextCursor;
+          if (!cursor3) throw new Error(`fewer than 3 pages at ${size} items`);
+          const third = `${first}&cursor=${encodeURIComponent(cursor3)}`;
+          const read1 = queryItemsRead((await recordCalls(() => get(first))).calls);
+          const read3 = queryItemsRead((await recordCalls(() => get(third))).calls);
+          const samples = { page1: [] as number[], page3: [] as number[], walk: [] as number[] };
+          for (let i = 0; i < LIST_RUNS; i++) {
+            samples.page1.push((await get(first)).ms);
+            samples.page3.push((await get(third)).ms);
+            if (withPage) samples.walk.push((await get(`${first}&page=3`)).ms);
+          }
+          scaling.push({
+            list: list.label,
+            items: size,
+            page1MsP50: round(median(samples.page1)),
+            page3CursorMsP50: round(median(samples.page3)),
+            ...(withPage ? { page3WalkMsP50: round(median(samples.walk)) } : {}),
+            page1ItemsRead: read1,
+            page3ItemsRead: read3,
+          });
+        }
+      } catch (err) {
+        skip(`list scaling of ${list.key}`, (err as Error).message);
+      }
+    }
+    output.listScaling = scaling;
+    log(`4. List pages as the table grows (limit ${PAGE_LIMIT}, p50 of ${LIST_RUNS}, through the handler)`);
+    log(
+      table(
+        ['list', 'items in list', 'page 1 p50', 'page 3 (cursor) p50', 'page=3 (walks 2 pages) p50', 'items read p1/p3'],
+        scaling.map((s) => [
+          s.list,
+          s.items,
+          ms(s.page1MsP50),
+          ms(s.page3CursorMsP50),
+          s.page3WalkMsP50 === undefined ? '—' : ms(s.page3WalkMsP50),
+          `${s.page1ItemsRead}/${s.page3ItemsRead}`,
+        ]),
+      ),
+    );
+    log('   items read = DynamoDB ScannedCount of the Queries one page request makes: the cost, whatever the machine load.');
+    log('');
+  } finally {
+    await stack.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  output.skipped = skipped;
+  output.loadAverage1mAtEnd = round(loadavg()[0]);
+  output.elapsedSeconds = round((performance.now() - benchStarted) / 1000, 1);
+  if (skipped.length) {
+    log('Skipped (the contract or a fixture is not there yet):');
+    for (const s of skipped) log(`  - ${s.what}: ${s.why}`);
+    log('');
+  }
+  mkdirSync(join(projectRoot, '.bench'), { recursive: true });
+  writeFileSync(join(projectRoot, '.bench', 'results.json'), JSON.stringify(output, null, 2));
+  log(`Done in ${output.elapsedSeconds} s (load average ${loadavg()[0].toFixed(2)} at the end); results in .bench/results.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
