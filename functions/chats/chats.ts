@@ -20,6 +20,7 @@ import {
   type ChatType,
 } from '#shared/db/entities/chat.ts';
 import { getUserById } from '#shared/db/entities/user.ts';
+import { taskKeys } from '#shared/db/entities/task.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { decodeCursor, encodeCursor, transactionItemFailed } from '#shared/db/errors.ts';
 import { newId } from '#shared/ids.ts';
@@ -106,8 +107,6 @@ export async function openSupportChat(db: Db, actor: AuthUser, studentId: string
 
 /** The task's student and assigned admin, read from the task item (the tasks domain owns it). */
 async function readTaskParties(db: Db, taskId: string): Promise<{ studentId: string; assignedAdminId?: string } | undefined> {
-  // TEMPORARY dynamic import until the tasks domain's entity lands (keeps this handler loadable meanwhile).
-  const { taskKeys } = await import('#shared/db/entities/task.ts');
   const out = await db.doc.send(
     new GetCommand({
       TableName: db.tableName,
