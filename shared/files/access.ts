@@ -6,14 +6,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import type { AuthUser } from '../auth/tokens.ts';
+import { taskKeys } from '../db/entities/task.ts';
 import { chatKeys, isChatParticipant, type Chat } from '../db/entities/chat.ts';
 import type { FileRecord } from '../db/entities/file.ts';
 import { notFound } from '../errors.ts';
 import { canManageFile } from './ownership.ts';
-
-// The task entity (shared/db/entities/task.ts) is being written by the tasks helper; until it lands, its
-// key is mirrored from docs/data-model.md (`TASK#<taskId>` / `TASK`). Replace with `taskKeys.task`.
-const taskKeys = { task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }) };
 
 async function getItem(db: Db, key: Record<string, unknown>, projection: string[]): Promise<Record<string, unknown> | undefined> {
   const names = Object.fromEntries(projection.map((p, i) => [`#p${i}`, p]));

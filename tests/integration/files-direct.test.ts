@@ -27,7 +27,7 @@ interface Grant {
 }
 
 async function grant(actor: Actor, body: Record<string, unknown>) {
-  return api.post<{ data: Grant }>('/files/upload-url', body, { token: actor.token });
+  return api.post('/files/upload-url', body, { token: actor.token });
 }
 
 async function grantFor(actor: Actor, body: { name: string; type: string; size: number; category?: string; taskId?: string }): Promise<Grant> {
