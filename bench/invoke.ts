@@ -1,6 +1,8 @@
 // Invokes a handler module directly with the API Gateway v2 event the local gateway would build, and
 // records the AWS SDK calls a handler makes so the same calls can be replayed "raw" through the client.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@smithy/types';
 import * as docCommands from '@aws-sdk/lib-dynamodb';
 import * as dynamoCommands from '@aws-sdk/client-dynamodb';
@@ -12,9 +14,15 @@ import { buildHttpEvent, lambdaContext, loadHandler } from '../infra/local/gatew
 
 const compiled = compileRoutes(allRoutes);
 
-/** True when the contract declares `METHOD /path/{param}` (endpoints land over time; absent ones are skipped). */
+const handlerExists = (fn: string) => existsSync(fileURLToPath(new URL(`../functions/${fn}/handler.ts`, import.meta.url)));
+
+/**
+ * True when the contract declares `METHOD /path/{param}` and its function's handler exists (endpoints land
+ * over time, sometimes the contract first; absent ones are skipped).
+ */
 export function hasRoute(key: string): boolean {
-  return allRoutes.some((r) => routeKey(r) === key);
+  const route = allRoutes.find((r) => routeKey(r) === key);
+  return Boolean(route && handlerExists(route.fn));
 }
 
 export interface Invocation {
