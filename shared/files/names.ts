@@ -20,7 +20,7 @@ function splitExtension(name: string): { base: string; ext: string } {
  */
 export function cleanOriginalName(raw: string): string {
   const lastSegment = raw.split(/[/\\]/).pop() ?? '';
-  let name = lastSegment.normalize('NFC').replace(UNSAFE_CHARS, '').replace(/\s+/g, ' ').trim();
+  let name = lastSegment.normalize('NFC').replace(/[\t\n\r\v\f]/g, ' ').replace(UNSAFE_CHARS, '').replace(/\s+/g, ' ').trim();
   if (name === '.' || name === '..') name = '';
   if (name.length > MAX_ORIGINAL_NAME) {
     const { base, ext } = splitExtension(name);
