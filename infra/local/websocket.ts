@@ -74,7 +74,7 @@ function managementError(res: ServerResponse, status: number, type: string, mess
 
 export function createWebSocketEmulator(options: WebSocketEmulatorOptions = {}): WebSocketEmulator {
   const path = options.path ?? '/ws';
-  const stage = options.stage ?? 'local';
+  const stage = options.stage ?? 'ws';
   const functionName = options.functionName ?? 'realtime';
   const idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutSeconds * 1000;
   const maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionSeconds * 1000;
@@ -225,7 +225,8 @@ export function createWebSocketEmulator(options: WebSocketEmulatorOptions = {}):
         if (body.length > WEBSOCKET_LIMITS.maxFrameBytes) {
           return managementError(res, 413, 'PayloadTooLargeException', `Message too long: ${body.length} bytes > ${WEBSOCKET_LIMITS.maxFrameBytes}`);
         }
-        await new Promise<void>((resolve) => c.ws.send(body, { binary: false }, () => resolve()));
+        const sent = await new Promise<boolean>((resolve) => c.ws.send(body, { binary: false }, (err) => resolve(!err)));
+        if (!sent) return managementError(res, 410, 'GoneException', `Connection ${connectionId} is gone`);
         res.writeHead(200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': randomUUID() });
         return res.end();
       }
