@@ -76,6 +76,15 @@ export const MessageView = z.object({
 });
 export type MessageView = z.infer<typeof MessageView>;
 
+/**
+ * Message text: at most MAX_MESSAGE_LENGTH characters, no control characters but tab and line breaks (they
+ * would only hide text, and JSON escapes them six-fold, which could push a frame past 32 KB).
+ */
+const MessageText = z
+  .string()
+  .max(MAX_MESSAGE_LENGTH)
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters');
+
 export const ChatIdParams = z.object({ chatId: Id('chat') });
 export const MessageIdParams = z.object({ messageId: Id('msg') });
 
@@ -107,7 +116,7 @@ export const ListMessagesQuery = PageQuery.extend({
 
 export const SendMessageBody = z
   .strictObject({
-    content: z.string().max(MAX_MESSAGE_LENGTH).default(''),
+    content: MessageText.default(''),
     type: MessageType.default('text'),
     attachments: z.array(Id('file')).max(MAX_MESSAGE_ATTACHMENTS).default([]),
     /** A message of the same chat. */
@@ -124,7 +133,7 @@ export const SendMessageBody = z
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
 
 export const EditMessageBody = z.strictObject({
-  content: z.string().max(MAX_MESSAGE_LENGTH).refine((s) => s.trim() !== '', 'must not be empty'),
+  content: MessageText.refine((s) => s.trim() !== '', 'must not be empty'),
 });
 
 export const ReadPosition = z.object({

@@ -88,6 +88,7 @@ describe('POST /chats/{chatId}/messages', () => {
   it.each([
     ['an empty text', { content: '   ' }, 'content'],
     ['text over the maximum length', { content: 'x'.repeat(MAX_MESSAGE_LENGTH + 1) }, 'content'],
+    ['text with control characters', { content: 'bell\u0007' }, 'content'],
     ['an unknown type', { content: 'hi', type: 'video' }, 'type'],
     ['an image message without attachments', { type: 'image' }, 'attachments'],
     ['a malformed attachment id', { content: 'hi', attachments: ['file-1'] }, 'attachments.0'],
