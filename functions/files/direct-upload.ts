@@ -10,7 +10,7 @@ import { AppError, notFound, payloadTooLarge } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import { fileKeys, fromFileItem, getFileById, objectKeys, toFileItem, type FileCategory, type FileRecord } from '#shared/db/entities/file.ts';
 import { presignPost, URL_TTL } from '#shared/storage/presign.ts';
-import { resolveDeclaredType, resolveFileType, SNIFF_BYTES } from '#shared/storage/sniff.ts';
+import { resolveDeclaredType, resolveFileType, SNIFF_BYTES, storedContentType } from '#shared/storage/sniff.ts';
 import { cleanOriginalName, safeObjectName } from '#shared/files/names.ts';
 import { assertTaskContext, checkCategory, limitsOf, type FilesDeps } from '#shared/files/store.ts';
 
@@ -57,7 +57,7 @@ export async function requestDirectUpload(deps: FilesDeps, actor: AuthUser, inpu
   );
   const upload = await presignPost(deps.storage, {
     key: record.s3Key,
-    contentType: record.mime,
+    contentType: storedContentType(record.mime),
     maxBytes: record.size,
     expiresInSeconds: URL_TTL.uploadSeconds,
   });
@@ -116,7 +116,7 @@ export async function confirmDirectUpload(deps: FilesDeps, actor: AuthUser, file
       Key: finalKey,
       CopySource: `${bucket}/${record.s3Key}`,
       MetadataDirective: 'REPLACE',
-      ContentType: record.mime,
+      ContentType: storedContentType(record.mime),
       Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
     }),
   );

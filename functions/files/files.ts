@@ -7,6 +7,7 @@ import { isConditionFailed } from '#shared/db/errors.ts';
 import { conflict, forbidden, notFound } from '#shared/errors.ts';
 import { fileKeys, getFileById, type FileRecord } from '#shared/db/entities/file.ts';
 import { presignGet, URL_TTL, type SignedUrl } from '#shared/storage/presign.ts';
+import { storedContentType } from '#shared/storage/sniff.ts';
 import { assertCanReadFile, canManageFile } from '#shared/files/access.ts';
 import { fileObject, type FileObject } from '#shared/files/view.ts';
 import type { FilesDeps } from '#shared/files/store.ts';
@@ -26,7 +27,7 @@ export async function downloadUrl(deps: FilesDeps, actor: AuthUser, fileId: stri
     key: file.s3Key,
     expiresInSeconds: URL_TTL.downloadSeconds,
     now: deps.now,
-    contentType: file.mime,
+    contentType: storedContentType(file.mime),
     downloadName: file.originalName,
   });
 }

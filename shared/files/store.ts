@@ -12,7 +12,7 @@ import { getConfig } from '../config.ts';
 import { newId } from '../ids.ts';
 import { AppError, payloadTooLarge, validationError } from '../errors.ts';
 import { objectKeys, toFileItem, type FileCategory, type FileRecord } from '../db/entities/file.ts';
-import { resolveFileType, type ResolvedType } from '../storage/sniff.ts';
+import { resolveFileType, storedContentType, type ResolvedType } from '../storage/sniff.ts';
 import { canSeeTask } from './access.ts';
 import { cleanOriginalName, safeObjectName } from './names.ts';
 
@@ -140,7 +140,7 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
             Bucket: bucket,
             Key: record.s3Key,
             Body: input.files[i].content,
-            ContentType: record.mime,
+            ContentType: storedContentType(record.mime),
             ContentLength: record.size,
             // S3 metadata is ASCII; the name is kept (encoded) so an object can be traced without the table.
             Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },

@@ -174,6 +174,11 @@ export interface ResolvedType {
   kind: FileKind;
 }
 
+/** The Content-Type to store and serve: text gets an explicit charset (the allowlist only admits UTF-8 text). */
+export function storedContentType(mime: string): string {
+  return mime.startsWith('text/') ? `${mime}; charset=utf-8` : mime;
+}
+
 /** The allowed type a file name's extension names, or undefined. */
 export function typeOfFileName(fileName: string): AllowedExt | undefined {
   const dot = fileName.lastIndexOf('.');

@@ -171,6 +171,19 @@ describe('POST /files/{fileId}/confirm', () => {
     expect((await api.get(`/files/${g.fileId}`, { token: student.token })).status).toBe(200);
   });
 
+  it('pins text uploads to UTF-8 and confirms them', async () => {
+    const student = await seedStudent();
+    const content = fixtures.md();
+    const g = await grantFor(student, { name: 'notes.md', type: 'text/markdown', size: content.length });
+    expect(g.upload.fields['Content-Type']).toBe('text/markdown; charset=utf-8');
+    await postToBucket(g, content);
+
+    const res = await confirm(student, g.fileId);
+
+    expect(res.status).toBe(200);
+    expect(res.body.data.type).toBe('text/markdown');
+  });
+
   it('is idempotent: confirming twice answers the same file', async () => {
     const student = await seedStudent();
     const content = fixtures.png();

@@ -325,6 +325,13 @@ describe('GET /files/{fileId}/download', () => {
     expect(disposition).toContain(`filename*=UTF-8''${encodeURIComponent('Rapport d’été.pdf')}`);
   });
 
+  it('serves text with an explicit UTF-8 charset', async () => {
+    const student = await seedStudent();
+    const file = await uploadOne(student, { name: 'grades.csv', type: 'text/csv', content: fixtures.csv() });
+    const res = await api.get(`/files/${file.id}/download`, { token: student.token });
+    expect((await bytesAt(res.headers.get('location')!)).headers.get('content-type')).toBe('text/csv; charset=utf-8');
+  });
+
   it('follows through to the same bytes with fetch redirect: follow', async () => {
     const student = await seedStudent();
     const content = fixtures.docx();
