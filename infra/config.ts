@@ -1,0 +1,102 @@
+// Deployment settings of the AWS stack: CDK context (`cdk deploy -c appUrl=https://...`, or "context" in
+// cdk.json) with props taking precedence. Everything here ends up in the functions' environment or in the
+// API Gateway / S3 configuration; nothing is looked up in the account, so synth stays offline.
+import type { Construct } from 'constructs';
+
+export interface RateLimits {
+  generalPerMinute: number;
+  uploadPerMinute: number;
+  chatPerMinute: number;
+  authPerMinute: number;
+}
+
+export interface DeployConfig {
+  /** The web app's public URL: links in e-mails, the referral link, the default CORS origin. */
+  appUrl: string;
+  /** Browser origins allowed by the HTTP API's CORS preflight, the pipeline's CORS headers and the bucket's CORS. */
+  allowedOrigins: string[];
+  /** Sender of every e-mail ("Name <address>" or an address); its address must be a verified SES identity. */
+  mailFrom: string;
+  /** Google OAuth client id for Google sign-in; empty disables it until filled in. */
+  googleClientId: string;
+  /** The spec's per-user (auth: per-IP) limits, enforced by the pipeline's DynamoDB counters. */
+  rateLimits: RateLimits;
+  /** API Gateway stage throttling (whole stage, all clients): steady requests per second and burst. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Retention of the functions' and API Gateway's log groups, in days (a value CloudWatch accepts). */
+  logRetentionDays: number;
+  /** Keep old object versions in the bucket (noncurrent versions expire after 30 days). */
+  bucketVersioning: boolean;
+}
+
+export const defaultDeployConfig: DeployConfig = {
+  appUrl: 'http://localhost:5173',
+  allowedOrigins: [],
+  mailFrom: 'GradHelper <no-reply@gradhelper.local>',
+  googleClientId: '',
+  rateLimits: { generalPerMinute: 100, uploadPerMinute: 10, chatPerMinute: 30, authPerMinute: 5 },
+  throttle: { rateLimit: 200, burstLimit: 400 },
+  logRetentionDays: 30,
+  bucketVersioning: false,
+};
+
+function contextString(scope: Construct, key: string): string | undefined {
+  const value = scope.node.tryGetContext(key);
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function contextNumber(scope: Construct, key: string): number | undefined {
+  const raw = contextString(scope, key);
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`CDK context "${key}" must be a positive number, got "${raw}"`);
+  return value;
+}
+
+function contextList(scope: Construct, key: string): string[] | undefined {
+  const value = scope.node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Reads the deployment settings from CDK context (keys as in DeployConfig; rate limits and throttle as
+ * flat keys: rateLimitGeneralPerMinute, ..., throttleRateLimit, throttleBurstLimit), then applies `overrides`.
+ */
+export function readDeployConfig(scope: Construct, overrides: Partial<DeployConfig> = {}): DeployConfig {
+  const d = defaultDeployConfig;
+  const appUrl = overrides.appUrl ?? contextString(scope, 'appUrl') ?? d.appUrl;
+  const fromContext: DeployConfig = {
+    appUrl,
+    allowedOrigins: contextList(scope, 'allowedOrigins') ?? [new URL(appUrl).origin],
+    mailFrom: contextString(scope, 'mailFrom') ?? d.mailFrom,
+    googleClientId: contextString(scope, 'googleClientId') ?? d.googleClientId,
+    rateLimits: {
+      generalPerMinute: contextNumber(scope, 'rateLimitGeneralPerMinute') ?? d.rateLimits.generalPerMinute,
+      uploadPerMinute: contextNumber(scope, 'rateLimitUploadPerMinute') ?? d.rateLimits.uploadPerMinute,
+      chatPerMinute: contextNumber(scope, 'rateLimitChatPerMinute') ?? d.rateLimits.chatPerMinute,
+      authPerMinute: contextNumber(scope, 'rateLimitAuthPerMinute') ?? d.rateLimits.authPerMinute,
+    },
+    throttle: {
+      rateLimit: contextNumber(scope, 'throttleRateLimit') ?? d.throttle.rateLimit,
+      burstLimit: contextNumber(scope, 'throttleBurstLimit') ?? d.throttle.burstLimit,
+    },
+    logRetentionDays: contextNumber(scope, 'logRetentionDays') ?? d.logRetentionDays,
+    bucketVersioning: (contextString(scope, 'bucketVersioning') ?? String(d.bucketVersioning)) === 'true',
+  };
+  const config = { ...fromContext, ...overrides };
+  if (!overrides.allowedOrigins && overrides.appUrl && !contextList(scope, 'allowedOrigins')) {
+    config.allowedOrigins = [new URL(overrides.appUrl).origin];
+  }
+  if (config.allowedOrigins.length === 0) throw new Error('allowedOrigins must name at least one origin');
+  mailAddress(config.mailFrom); // fail at synth, not at the first e-mail
+  return config;
+}
+
+/** The bare address of "Name <address>" or "address" (what SES's ses:FromAddress condition compares). */
+export function mailAddress(mailFrom: string): string {
+  const match = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(mailFrom) ?? /^\s*([^<>\s]+@[^<>\s]+)\s*$/.exec(mailFrom);
+  if (!match) throw new Error(`mailFrom "${mailFrom}" must be "Name <address>" or an e-mail address`);
+  return match[1];
+}

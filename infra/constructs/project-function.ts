@@ -1,0 +1,195 @@
+// The one way this project makes a Lambda: fixed runtime and bundling defaults, its own log group and role,
+// and bind* helpers that set a resource's environment variable and grant exactly what the function needs
+// in the same call, so an environment variable never exists without its permission or the reverse.
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NodejsFunction, OutputFormat, LogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { AccessLevel } from '../permissions.ts';
+import type { AppTable } from './table.ts';
+import type { RealtimeApi } from './websocket-api.ts';
+import type { Mailer } from './mailer.ts';
+import type { ReminderScheduler } from './scheduler.ts';
+
+// Lambda loads the .mjs bundle as ESM; a few CommonJS dependencies still call require() (and esbuild keeps
+// those calls), so give the module a real one.
+const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export interface ProjectFunctionProps {
+  /** Endpoint group name (`auth`); also names the function in logs. */
+  name: string;
+  /** Absolute path of the handler module exporting `handler`. */
+  entry: string;
+  /** Folder holding package.json, package-lock.json and tsconfig.json. */
+  projectRoot: string;
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+  /**
+   * false: a stub instead of the esbuild bundle (infrastructure tests that do not need the code).
+   * Everything else in the template is identical.
+   */
+  bundle?: boolean;
+}
+
+export class ProjectFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+
+    this.logGroup = new logs.LogGroup(this, 'logs', { retention: props.logRetention });
+    // Own role instead of AWSLambdaBasicExecutionRole: writing to this log group is all it gets by default.
+    this.role = new iam.Role(this, 'role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `GradHelper ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const common = {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 512,
+      timeout: Duration.seconds(props.timeoutSeconds ?? 10),
+      role: this.role,
+      logGroup: this.logGroup,
+      description: `GradHelper ${props.name}`,
+      environment: {
+        ...props.environment,
+        // Source maps make minified stack traces readable in the logs.
+        NODE_OPTIONS: '--enable-source-maps',
+        // SDK v3 keeps connections alive already; set explicitly so the intent survives SDK defaults changing.
+        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      },
+    };
+
+    this.function =
+      props.bundle === false
+        ? new lambda.Function(this, 'function', {
+            ...common,
+            handler: 'index.handler',
+            code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 503 });'),
+          })
+        : new NodejsFunction(this, 'function', {
+            ...common,
+            entry: props.entry,
+            handler: 'handler',
+            projectRoot: props.projectRoot,
+            depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+            awsSdkConnectionReuse: false,
+            bundling: {
+              format: OutputFormat.ESM,
+              target: 'node22',
+              mainFields: ['module', 'main'],
+              banner: ESM_REQUIRE_BANNER,
+              minify: true,
+              sourceMap: true,
+              sourcesContent: false,
+              // Ship the SDK versions the tests ran against instead of whatever the runtime carries.
+              bundleAwsSDK: true,
+              tsconfig: join(props.projectRoot, 'tsconfig.json'),
+              // The esbuild in node_modules: synth works offline and without Docker.
+              forceDockerBundling: false,
+              logLevel: LogLevel.ERROR,
+            },
+          });
+  }
+
+  addEnvironment(key: string, value: string): this {
+    this.function.addEnvironment(key, value);
+    return this;
+  }
+
+  /** TABLE_NAME, and item access on the table and its indexes. Never Scan: every read is keyed. */
+  bindTable(table: AppTable, access: AccessLevel): this {
+    this.addEnvironment('TABLE_NAME', table.table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TableRead',
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+        resources: [table.table.tableArn, ...table.indexArns],
+      }),
+    );
+    if (access === 'readwrite') {
+      // TransactWriteItems is authorised per item through these same actions.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'TableWrite',
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+          resources: [table.table.tableArn],
+        }),
+      );
+    }
+    return this;
+  }
+
+  /**
+   * BUCKET_NAME, s3:ListBucket (HeadBucket, and a 404 rather than 403 from HeadObject on a missing key),
+   * and object access under `prefixes` only (`uploads/*`).
+   */
+  bindBucket(bucket: s3.IBucket, prefixes: string[], access: AccessLevel): this {
+    this.addEnvironment('BUCKET_NAME', bucket.bucketName);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'BucketList', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    if (prefixes.length === 0) return this;
+    const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: access === 'read' ? 'ObjectsRead' : 'ObjectsReadWrite', actions, resources: prefixes.map((p) => bucket.arnForObjects(p)) }),
+    );
+    for (const prefix of prefixes) {
+      this.acknowledge(
+        `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(bucket)}.Arn>/${prefix}]`,
+        `Object keys are server-made ids under ${prefix.replace('*', '')}, unknown at deploy time; the grant is limited to that prefix of this one bucket.`,
+      );
+    }
+    return this;
+  }
+
+  /** JWT_SECRET_ARN and read access to that one secret (cached per cold start by shared/auth/tokens.ts). */
+  bindSecret(secret: secretsmanager.ISecret): this {
+    this.addEnvironment('JWT_SECRET_ARN', secret.secretArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'JwtSecretRead', actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    return this;
+  }
+
+  /** MAIL_FROM, and ses:SendEmail only with that From address. */
+  bindSes(mailer: Mailer): this {
+    this.addEnvironment('MAIL_FROM', mailer.mailFrom);
+    this.role.addToPrincipalPolicy(mailer.sendStatement());
+    this.acknowledge(`AwsSolutions-IAM5[Resource::${mailer.identityArnPattern}]`, mailer.wildcardReason);
+    return this;
+  }
+
+  /** WEBSOCKET_ENDPOINT (the Management API URL) and execute-api:ManageConnections on that stage's @connections. */
+  bindWebSocket(api: RealtimeApi): this {
+    this.addEnvironment('WEBSOCKET_ENDPOINT', api.managementEndpoint);
+    api.grantManageConnections(this);
+    return this;
+  }
+
+  /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN: one-time schedules in the app's group that invoke this function. */
+  bindScheduler(scheduler: ReminderScheduler): this {
+    scheduler.allow(this);
+    return this;
+  }
+
+  /** A cdk-nag acknowledgment scoped to this function's resources. */
+  acknowledge(id: string, reason: string): this {
+    Validations.of(this).acknowledge({ id, reason });
+    return this;
+  }
+
+  private logicalIdOf(construct: Construct): string {
+    const child = construct.node.defaultChild as Construct | undefined;
+    return Stack.of(this).getLogicalId((child ?? construct) as never);
+  }
+}

@@ -1,0 +1,71 @@
+// What each function may touch in AWS, in one place. The stack grants exactly this and nothing else
+// (tests/infra checks the synthesized policies against it), so a new need is a one-line change here,
+// reviewed as a permission change. Sizing lives beside it because it is the other per-function knob.
+import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
+
+/** Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler. */
+export type SocketFunctionName = 'realtime';
+export type AnyFunctionName = FunctionName | SocketFunctionName;
+
+export type AccessLevel = 'read' | 'readwrite';
+
+export interface BucketAccess {
+  access: AccessLevel;
+  /**
+   * Object key patterns (`uploads/*`). Empty: bucket-level only (s3:ListBucket, which HeadBucket needs).
+   * Any bucket access includes s3:ListBucket so HeadObject on a missing key answers 404, not 403.
+   */
+  prefixes: string[];
+}
+
+export interface FunctionPermissions {
+  /** DynamoDB table: read = GetItem/BatchGetItem/Query/ConditionCheckItem; readwrite adds Put/Update/Delete/BatchWrite. No Scan for anyone. */
+  table: AccessLevel;
+  bucket?: BucketAccess;
+  /** Reads the JWT signing secret: every function that signs or verifies access tokens. */
+  jwtSecret?: boolean;
+  /** ses:SendEmail from the configured MAIL_FROM address only. */
+  ses?: boolean;
+  /** execute-api:ManageConnections on the WebSocket API's @connections (push to clients). */
+  websocket?: boolean;
+  /** Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function. */
+  scheduler?: boolean;
+  /** MB; default 512. More memory is more CPU: scrypt in auth is CPU-bound. */
+  memoryMb?: number;
+  /** Seconds; default 10 (the HTTP API's integration timeout is 30). */
+  timeoutSeconds?: number;
+}
+
+export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> = {
+  system: { table: 'read', bucket: { access: 'read', prefixes: [] } },
+  auth: { table: 'readwrite', jwtSecret: true, ses: true, memoryMb: 1024 },
+  users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true },
+  files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
+  tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
+  chats: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
+};
+
+/** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */
+export function permissionsOf(fn: string, map: Partial<Record<string, FunctionPermissions>> = functionPermissions): FunctionPermissions {
+  const entry = map[fn];
+  if (!entry) throw new Error(`infra/permissions.ts has no entry for function "${fn}": add what it may access before deploying it`);
+  return entry;
+}
+
+/**
+ * Checks an HTTP function's entry against what its routes need from the shared pipeline: a route that is
+ * not public verifies a bearer token (JWT secret), and a rate-limited route writes a counter (table readwrite).
+ */
+export function checkPermissionsCoverRoutes(fn: string, entry: FunctionPermissions, routes: RouteDef[]): void {
+  const needsSecret = routes.filter((r) => r.access !== 'public');
+  if (needsSecret.length > 0 && !entry.jwtSecret) {
+    throw new Error(`infra/permissions.ts: "${fn}" serves ${needsSecret[0].method} ${needsSecret[0].path} (access ${needsSecret[0].access}) but has no jwtSecret`);
+  }
+  const limited = routes.filter((r) => r.rateLimit !== 'none');
+  if (limited.length > 0 && entry.table !== 'readwrite') {
+    throw new Error(`infra/permissions.ts: "${fn}" serves the rate-limited ${limited[0].method} ${limited[0].path} but has table "${entry.table}" (the limiter writes a counter)`);
+  }
+}

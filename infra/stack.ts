@@ -1,0 +1,144 @@
+// The whole product in one stack: the table, the files bucket, the JWT signing secret, the HTTP API with
+// one Lambda per endpoint group of shared/contract, and the WebSocket API with its realtime function.
+// What each function may touch comes from infra/permissions.ts; nothing here lists routes or grants by hand.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contract as sharedContract } from '../shared/contract/index.ts';
+import type { RouteDef } from '../shared/http/contract.ts';
+import { readDeployConfig, type DeployConfig } from './config.ts';
+import { checkPermissionsCoverRoutes, functionPermissions, permissionsOf, type FunctionPermissions } from './permissions.ts';
+import { ContractHttpApi } from './constructs/http-api.ts';
+import { JwtSigningSecret } from './constructs/jwt-secret.ts';
+import { Mailer } from './constructs/mailer.ts';
+import { ProjectFunction } from './constructs/project-function.ts';
+import { ReminderScheduler } from './constructs/scheduler.ts';
+import { FileStorage } from './constructs/storage.ts';
+import { AppTable } from './constructs/table.ts';
+import { RealtimeApi } from './constructs/websocket-api.ts';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** functions/<name>/handler.ts */
+export const defaultHandlerEntry = (fn: string) => join(PROJECT_ROOT, 'functions', fn, 'handler.ts');
+
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export interface GradHelperStackProps extends StackProps {
+  /** Overrides of the CDK-context settings (infra/config.ts). */
+  config?: Partial<DeployConfig>;
+  /** Endpoint groups and their routes; default: shared/contract. */
+  contract?: Record<string, Record<string, RouteDef>>;
+  /** Default: infra/permissions.ts. */
+  permissions?: Partial<Record<string, FunctionPermissions>>;
+  /** Where each function's handler module is; default functions/<name>/handler.ts. */
+  handlerEntry?: (fn: string) => string;
+  /**
+   * Deploy the WebSocket API and the realtime function. Default: only when functions/realtime/handler.ts
+   * exists (it is being written in parallel; remove this guard once it has landed).
+   */
+  realtime?: boolean;
+  /** false: stub code instead of esbuild bundles (fast infrastructure tests). Default true. */
+  bundle?: boolean;
+}
+
+export class GradHelperStack extends Stack {
+  readonly config: DeployConfig;
+  readonly table: AppTable;
+  readonly storage: FileStorage;
+  readonly jwtSecret: JwtSigningSecret;
+  readonly httpApi: ContractHttpApi;
+  readonly realtimeApi?: RealtimeApi;
+  /** Every Lambda by endpoint group name (plus `realtime`). */
+  readonly functions = new Map<string, ProjectFunction>();
+  private scheduler?: ReminderScheduler;
+
+  constructor(scope: Construct, id: string, props: GradHelperStackProps = {}) {
+    super(scope, id, { description: 'GradHelper backend: HTTP + WebSocket APIs, one DynamoDB table, one S3 bucket', ...props });
+    const config = (this.config = readDeployConfig(this, props.config));
+    if (!LOG_RETENTION_DAYS.includes(config.logRetentionDays)) {
+      throw new Error(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+    }
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const contract = props.contract ?? sharedContract;
+    const permissions = props.permissions ?? functionPermissions;
+    const handlerEntry = props.handlerEntry ?? defaultHandlerEntry;
+    const includeRealtime = props.realtime ?? existsSync(handlerEntry('realtime'));
+
+    this.table = new AppTable(this, 'data');
+    this.storage = new FileStorage(this, 'storage', { allowedOrigins: config.allowedOrigins, versioning: config.bucketVersioning });
+    this.jwtSecret = new JwtSigningSecret(this, 'jwt-signing-key');
+    const mailer = new Mailer(this, 'mail', { mailFrom: config.mailFrom });
+    this.httpApi = new ContractHttpApi(this, 'http-api', { allowedOrigins: config.allowedOrigins, throttle: config.throttle, logRetention });
+    if (includeRealtime) this.realtimeApi = new RealtimeApi(this, 'websocket-api', { throttle: config.throttle });
+
+    // Every function validates this set at cold start (shared/config.ts), used or not; permissions come from bind*.
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.table.table.tableName,
+      BUCKET_NAME: this.storage.bucket.bucketName,
+      JWT_SECRET_ARN: this.jwtSecret.secret.secretArn,
+      APP_URL: config.appUrl,
+      API_URL: this.httpApi.baseUrl,
+      CORS_ORIGINS: config.allowedOrigins.join(','),
+      MAIL_FROM: config.mailFrom,
+      GOOGLE_CLIENT_ID: config.googleClientId,
+      RATE_LIMIT_GENERAL_PER_MINUTE: String(config.rateLimits.generalPerMinute),
+      RATE_LIMIT_UPLOAD_PER_MINUTE: String(config.rateLimits.uploadPerMinute),
+      RATE_LIMIT_CHAT_PER_MINUTE: String(config.rateLimits.chatPerMinute),
+      RATE_LIMIT_AUTH_PER_MINUTE: String(config.rateLimits.authPerMinute),
+      LOG_LEVEL: 'info',
+    };
+
+    const makeFunction = (name: string, entry: string, perms: FunctionPermissions) => {
+      const fn = new ProjectFunction(this, `${name}-function`, {
+        name,
+        entry,
+        projectRoot: PROJECT_ROOT,
+        environment,
+        logRetention,
+        memoryMb: perms.memoryMb,
+        timeoutSeconds: perms.timeoutSeconds,
+        bundle: props.bundle,
+      });
+      fn.bindTable(this.table, perms.table);
+      if (perms.bucket) fn.bindBucket(this.storage.bucket, perms.bucket.prefixes, perms.bucket.access);
+      if (perms.jwtSecret) fn.bindSecret(this.jwtSecret.secret);
+      if (perms.ses) fn.bindSes(mailer);
+      if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
+      if (perms.scheduler) fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')));
+      fn.acknowledge(
+        'AwsSolutions-L1',
+        'Pinned to Node.js 22 (LTS), the runtime the bundles target and the design names; Node.js 24 becomes the runtime through a deliberate upgrade of runtime, esbuild target and CI together, not by a linter.',
+      );
+      this.functions.set(name, fn);
+      return fn;
+    };
+
+    // One Lambda per endpoint group that has routes; groups without routes yet deploy nothing.
+    for (const [name, routes] of Object.entries(contract)) {
+      const routeList = Object.values(routes);
+      if (routeList.length === 0) continue;
+      const entry = handlerEntry(name);
+      if (!existsSync(entry)) throw new Error(`shared/contract declares routes for "${name}" but ${entry} does not exist`);
+      const perms = permissionsOf(name, permissions);
+      checkPermissionsCoverRoutes(name, perms, routeList);
+      this.httpApi.addContractRoutes(makeFunction(name, entry, perms), routes);
+    }
+
+    if (this.realtimeApi) {
+      this.realtimeApi.addRoutes(makeFunction('realtime', handlerEntry('realtime'), permissionsOf('realtime', permissions)));
+    }
+
+    new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.baseUrl, description: 'HTTP API base URL (the frontend API_URL)' });
+    if (this.realtimeApi) {
+      new CfnOutput(this, 'WebSocketUrl', { value: this.realtimeApi.url, description: 'WebSocket URL; connect with ?token=<access token>' });
+    }
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table (npm run create-admin -- --table <this>)' });
+    new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Private files bucket' });
+    new CfnOutput(this, 'JwtSecretArn', { value: this.jwtSecret.secret.secretArn, description: 'Access-token signing key in Secrets Manager' });
+
+  }
+}

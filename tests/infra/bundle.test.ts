@@ -1,0 +1,128 @@
+// The parts of the stack that are code rather than template: the esbuild bundle a function ships (built
+// offline with the local esbuild), the deploy settings read from CDK context, and the synth-time checks that
+// keep the permission map and the contract in step.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ProjectFunction } from '../../infra/constructs/project-function.ts';
+import { readDeployConfig, mailAddress } from '../../infra/config.ts';
+import { checkPermissionsCoverRoutes, functionPermissions, permissionsOf } from '../../infra/permissions.ts';
+import { defaultHandlerEntry, PROJECT_ROOT } from '../../infra/stack.ts';
+import type { RouteDef } from '../../shared/http/contract.ts';
+import { buildTestStack, contractCoveringEveryGroup } from './fixture.ts';
+
+describe('a project function bundle', () => {
+  let outdir: string;
+  let bundleDir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'gradhelper-cdk-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'BundleTest');
+    const fn = new ProjectFunction(stack, 'system-function', {
+      name: 'system',
+      entry: defaultHandlerEntry('system'),
+      projectRoot: PROJECT_ROOT,
+      environment: {},
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
+    const assembly = app.synth();
+    const resource = Template.fromStack(stack).findResources('AWS::Lambda::Function')[stack.getLogicalId(fn.function.node.defaultChild as never)];
+    const key: string = resource.Properties.Code.S3Key;
+    bundleDir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+    return () => rmSync(outdir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('is one minified ESM module with a source map, the AWS SDK inside', () => {
+    const main = join(bundleDir, 'index.mjs');
+    expect(existsSync(main)).toBe(true);
+    expect(existsSync(`${main}.map`)).toBe(true);
+    expect(statSync(main).size).toBeLessThan(3 * 1024 * 1024);
+  });
+
+  it('loads in a fresh Node.js process as an ES module and exports the handler', () => {
+    const url = pathToFileURL(join(bundleDir, 'index.mjs')).href;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`], {
+      cwd: tmpdir(), // nothing from the project's node_modules can be resolved from here
+      env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', TABLE_NAME: 't', BUCKET_NAME: 'b', JWT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x', AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('function');
+  });
+});
+
+describe('deploy settings from CDK context', () => {
+  const withContext = (context: Record<string, unknown>) => new Stack(new App({ context }), 'S');
+
+  it('defaults the allowed origins to the app URL origin', () => {
+    const config = readDeployConfig(withContext({ appUrl: 'https://app.example.com/dashboard' }));
+    expect(config.allowedOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('reads comma-separated origins, rate limits and the sender', () => {
+    const config = readDeployConfig(
+      withContext({ allowedOrigins: 'https://a.example.com, https://b.example.com', rateLimitAuthPerMinute: '7', mailFrom: 'Team <team@example.com>' }),
+    );
+    expect(config.allowedOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(config.rateLimits.authPerMinute).toBe(7);
+    expect(mailAddress(config.mailFrom)).toBe('team@example.com');
+  });
+
+  it.each([
+    [{ mailFrom: 'not an address' }, /mailFrom/],
+    [{ rateLimitChatPerMinute: '-1' }, /rateLimitChatPerMinute/],
+    [{ appUrl: 'not a url' }, /Invalid URL/],
+  ])('refuses %o at synth', (context, message) => {
+    expect(() => readDeployConfig(withContext(context))).toThrow(message);
+  });
+});
+
+describe('synth-time checks of the permission map', () => {
+  const route = (over: Partial<RouteDef>): RouteDef => ({ method: 'GET', path: '/x', fn: 'system', access: 'public', rateLimit: 'none', summary: 's', ...over });
+
+  it('refuses an endpoint group without an entry', () => {
+    expect(() => permissionsOf('billing')).toThrow(/infra\/permissions.ts has no entry for function "billing"/);
+  });
+
+  it('refuses a non-public route on a function without the JWT secret', () => {
+    expect(() => checkPermissionsCoverRoutes('system', functionPermissions.system, [route({ access: 'authenticated' })])).toThrow(/no jwtSecret/);
+  });
+
+  it('refuses a rate-limited route on a function that cannot write the table', () => {
+    expect(() => checkPermissionsCoverRoutes('system', functionPermissions.system, [route({ rateLimit: 'general' })])).toThrow(/table "read"/);
+  });
+
+  it('accepts the current contract', () => {
+    for (const [fn, routes] of Object.entries(contractCoveringEveryGroup())) {
+      expect(() => checkPermissionsCoverRoutes(fn, permissionsOf(fn), Object.values(routes))).not.toThrow();
+    }
+  });
+});
+
+describe('a function with `scheduler`', () => {
+  it('manages schedules only in the app group and passes only the scheduler role, which may invoke only it', () => {
+    const { stack, template } = buildTestStack({ permissions: { ...functionPermissions, tasks: { ...functionPermissions.tasks, scheduler: true } } });
+    const tasks = stack.functions.get('tasks')!;
+    const roleId = stack.getLogicalId(tasks.role.node.defaultChild as never);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const manage = statements.find((s) => s.Sid === 'ManageSchedules');
+    expect(JSON.stringify(manage.Resource)).toMatch(/schedule\/".*\{"Ref":"reminders\w+"\}.*"\/\*"/);
+    const pass = statements.find((s) => s.Sid === 'PassSchedulerRole');
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [stack.getLogicalId(tasks.function.node.defaultChild as never), 'Arn'] } }] },
+    });
+    const env = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(tasks.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN']));
+    expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
