@@ -6,20 +6,32 @@ import { median } from './stats.ts';
 
 /** Runs inside the fresh process: time the import of the bundle, and the whole process up to that point. */
 const PROBE = `
+const cpu = process.cpuUsage();
 const started = performance.now();
 await import(process.argv[1]);
 const done = performance.now();
-process.stdout.write(JSON.stringify({ importMs: done - started, readyMs: done }));
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ importMs: done - started, importCpuMs: (used.user + used.system) / 1000, readyMs: done }));
 `;
+
+export interface ColdSample {
+  /** Wall time of the import. */
+  importMs: number;
+  /** CPU time (all threads) the import used: less sensitive to other load on the machine than wall time. */
+  importCpuMs: number;
+  /** From process start to imported. */
+  readyMs: number;
+}
 
 export interface ColdStartResult {
   importMsMedian: number;
+  importCpuMsMedian: number;
   readyMsMedian: number;
-  samples: { importMs: number; readyMs: number }[];
+  samples: ColdSample[];
   error?: string;
 }
 
-function runOnce(bundleFile: string, env: Record<string, string>): Promise<{ importMs: number; readyMs: number }> {
+function runOnce(bundleFile: string, env: Record<string, string>): Promise<ColdSample> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(bundleFile).href], {
       env,
@@ -41,17 +53,31 @@ function runOnce(bundleFile: string, env: Record<string, string>): Promise<{ imp
   });
 }
 
-/** Median of `runs` fresh processes, run one after another so they do not compete for the two cores. */
-export async function measureColdImport(bundleFile: string, env: Record<string, string>, runs = 5): Promise<ColdStartResult> {
-  const samples: { importMs: number; readyMs: number }[] = [];
+const summarize = (samples: ColdSample[], error?: string): ColdStartResult => ({
+  importMsMedian: median(samples.map((s) => s.importMs)),
+  importCpuMsMedian: median(samples.map((s) => s.importCpuMs)),
+  readyMsMedian: median(samples.map((s) => s.readyMs)),
+  samples,
+  ...(error ? { error } : {}),
+});
+
+/**
+ * Median of `runs` fresh processes per variant (environment), run one after another so they do not compete
+ * for the cores, and alternating between variants so a burst of load elsewhere hits both alike.
+ */
+export async function measureColdImport<K extends string>(
+  bundleFile: string,
+  variants: Record<K, Record<string, string>>,
+  runs = 5,
+): Promise<Record<K, ColdStartResult>> {
+  const names = Object.keys(variants) as K[];
+  const samples = Object.fromEntries(names.map((n) => [n, [] as ColdSample[]])) as Record<K, ColdSample[]>;
   try {
-    for (let i = 0; i < runs; i++) samples.push(await runOnce(bundleFile, env));
+    for (let i = 0; i < runs; i++) {
+      for (const name of names) samples[name].push(await runOnce(bundleFile, variants[name]));
+    }
   } catch (err) {
-    return { importMsMedian: NaN, readyMsMedian: NaN, samples, error: (err as Error).message };
+    return Object.fromEntries(names.map((n) => [n, summarize(samples[n], (err as Error).message)])) as Record<K, ColdStartResult>;
   }
-  return {
-    importMsMedian: median(samples.map((s) => s.importMs)),
-    readyMsMedian: median(samples.map((s) => s.readyMs)),
-    samples,
-  };
+  return Object.fromEntries(names.map((n) => [n, summarize(samples[n])])) as Record<K, ColdStartResult>;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionNames, allRoutes } from '../shared/contract/index.ts';
 import { routeKey } from '../shared/http/contract.ts';
-import { AWS_SDK_BUNDLED, bundleFunction, lambdaBundleOptions, type BundleResult } from '../bench/bundle.ts';
+import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from '../bench/bundle.ts';
 import { measureColdImport, type ColdStartResult } from '../bench/cold-start.ts';
 import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from '../bench/invoke.ts';
 import { formatBytes, median, ms, percentile, round, table } from '../bench/stats.ts';
@@ -58,12 +58,16 @@ const coldEnv: Record<string, string> = {
   APP_URL: 'https://app.example.test',
   WEBSOCKET_ENDPOINT: 'https://ws.example.test/v1',
   LOG_LEVEL: 'silent',
+  AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
 };
 
 interface FunctionResult {
   fn: string;
   bundle?: Omit<BundleResult, 'file'>;
+  /** As deployed: NODE_OPTIONS=--enable-source-maps. */
   coldImport?: Omit<ColdStartResult, 'samples'> & { samplesMs: number[] };
+  /** The same bundle without source-map support: what the source maps cost at cold start. */
+  coldImportNoSourceMaps?: Omit<ColdStartResult, 'samples'>;
   error?: string;
 }
 
@@ -73,12 +77,19 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
     progress(`bundling ${fn}`);
     try {
       const bundle = await bundleFunction(projectRoot, fn, outDir);
-      progress(`cold imports of ${fn} (${COLD_RUNS} fresh processes)`);
-      const cold = await measureColdImport(bundle.file, coldEnv, COLD_RUNS);
+      progress(`cold imports of ${fn} (${COLD_RUNS} fresh processes with and ${COLD_RUNS} without source maps)`);
+      const { deployed: cold, plain } = await measureColdImport(bundle.file, { deployed: { ...coldEnv, NODE_OPTIONS: LAMBDA_NODE_OPTIONS }, plain: coldEnv }, COLD_RUNS);
       const { file, ...bundleFigures } = bundle;
       void file;
       const { samples, ...coldFigures } = cold;
-      results.push({ fn, bundle: bundleFigures, coldImport: { ...coldFigures, samplesMs: samples.map((s) => round(s.importMs)) } });
+      const { samples: plainSamples, ...plainFigures } = plain;
+      void plainSamples;
+      results.push({
+        fn,
+        bundle: bundleFigures,
+        coldImport: { ...coldFigures, samplesMs: samples.map((s) => round(s.importMs)) },
+        coldImportNoSourceMaps: plainFigures,
+      });
     } catch (err) {
       // esbuild lists its errors; the first one names the unresolved import or syntax problem.
       const first = (err as { errors?: { text: string; location?: { file: string } }[] }).errors?.[0];
@@ -136,7 +147,9 @@ async function main() {
 
   log('GradHelper bench');
   log(`Node ${process.version} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)} at start (Lambda runs Node 22 on arm64: absolute figures differ, ratios hold)`);
-  log(`Bundles: esbuild bundle+minify, platform node, format esm, target node22, createRequire banner; AWS SDK v3 ${AWS_SDK_BUNDLED ? 'INCLUDED in each bundle (we pin our own version; the runtime copy is not used)' : 'EXTERNAL (runtime copy)'}`);
+  log(
+    `Bundles: esbuild as infra/constructs/project-function.ts configures NodejsFunction (bundle, minify, platform node, format esm, target node22, createRequire banner, linked source map); AWS SDK v3 ${AWS_SDK_BUNDLED ? 'INCLUDED in each bundle (bundleAwsSDK: we pin our own version; the runtime copy is not used)' : 'EXTERNAL (runtime copy)'}`,
+  );
   log('');
 
   // 1 + 2 ----------------------------------------------------------------------------------------
@@ -145,18 +158,24 @@ async function main() {
   log(`1-2. Bundle size and cold import time (median of ${COLD_RUNS} fresh node processes importing the bundle)`);
   log(
     table(
-      ['function', 'bundle', 'gzipped', 'of which AWS SDK', 'import p50', 'process ready p50', 'note'],
+      ['function', 'bundle', 'gzipped', 'of which AWS SDK', '.map', 'import p50', 'import CPU p50', 'ready p50', 'w/o maps: import', 'w/o maps: CPU', 'note'],
       fnResults.map((r) => [
         r.fn,
         r.bundle ? formatBytes(r.bundle.bytes) : '—',
         r.bundle ? formatBytes(r.bundle.gzipBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sdkBytes) : '—',
+        r.bundle ? formatBytes(r.bundle.sourceMapBytes) : '—',
         r.coldImport ? ms(r.coldImport.importMsMedian) : '—',
+        r.coldImport ? ms(r.coldImport.importCpuMsMedian) : '—',
         r.coldImport ? ms(r.coldImport.readyMsMedian) : '—',
+        r.coldImportNoSourceMaps ? ms(r.coldImportNoSourceMaps.importMsMedian) : '—',
+        r.coldImportNoSourceMaps ? ms(r.coldImportNoSourceMaps.importCpuMsMedian) : '—',
         r.error ?? r.coldImport?.error ?? '',
       ]),
     ),
   );
+  log(`   import = wall time of the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}); CPU = CPU time it used (steadier`);
+  log('   on a busy machine); ready = node start to imported; w/o maps = the same bundle without --enable-source-maps.');
   log('');
 
   // 3 + 4 ----------------------------------------------------------------------------------------
