@@ -2,6 +2,7 @@
 // Local and s3rver: the check, the attach items in the caller's own transaction, detach and summaries.
 import { describe, expect, it } from 'vitest';
 import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { useTestStack } from '../support/stack.ts';
 import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
@@ -206,4 +207,17 @@ describe('fileSummary and loadFileSummaries', () => {
   });
 });
 
-void stack;
+describe('storeUploadedFiles', () => {
+  it('deletes the objects it wrote when the records cannot be written (never half-stored)', async () => {
+    const me = student();
+    const brokenDb = { doc: getDb().doc, tableName: `${stack.tableName}-missing` };
+    const part = (name: string) => ({ field: 'files', filename: name, mimeType: 'application/pdf', content: fixtures.pdf(), size: fixtures.pdf().length });
+
+    const attempt = storeUploadedFiles({ ...deps(), db: brokenDb }, { actor: me, category: 'task_attachment', files: [part('a.pdf'), part('b.pdf')] });
+
+    await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const { s3, bucket } = getStorage();
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `uploads/${me.id}/` }));
+    expect(left.Contents ?? []).toEqual([]);
+  });
+});
