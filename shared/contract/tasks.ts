@@ -1,4 +1,358 @@
-// Routes of the tasks endpoint group.
-import type { RouteDef } from '../http/contract.ts';
+// Routes of the tasks endpoint group: tasks (create, list, detail, edit, status, cancel, assign) and their
+// deliverables (add, list, update, submit, approve, remove). State machines: docs/task-lifecycle.md; keys
+// and costs: docs/data-model/tasks.md.
+import * as z from 'zod';
+import { defineRoute, Id, IsoDateTime, PageQuery, QueryBoolean, type RouteDef } from '../http/contract.ts';
+import { getConfig } from '../config.ts';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../db/entities/task.ts';
+import { DELIVERABLE_STATUSES } from '../db/entities/deliverable.ts';
+import { AcademicLevel } from './users.ts';
+import { FileSummary } from './files.ts';
 
-export const tasksRoutes = {} satisfies Record<string, RouteDef>;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export const TaskPriority = z.enum(TASK_PRIORITIES);
+export const DeliverableStatus = z.enum(DELIVERABLE_STATUSES);
+
+/** At most this many deliverable titles and attachment ids on create (keeps the create transaction < 100 items). */
+export const MAX_DELIVERABLES_ON_CREATE = 10;
+export const MAX_ATTACHMENTS_ON_CREATE = 10;
+export const MAX_FILES_PER_SUBMIT = 10;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** Free-form category slugs (`research_paper`, `computer_science`): the frontend owns the lists. */
+const slug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a lower-case slug like research_paper');
+/** Money in the spec's units (e.g. 200 or 199.99); stored as integer cents. */
+const Money = z
+  .number()
+  .positive('must be greater than 0')
+  .max(1_000_000)
+  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'at most two decimal places');
+/** `null` clears an optional text field on update. */
+const clearable = (max: number) => z.string().trim().max(max).nullable().optional();
+
+// Fields the server owns: named so a client that sends one learns which field was refused.
+const serverOwned = (why: string) => z.never({ error: why }).optional();
+const refusedOnTask = {
+  id: serverOwned('is server-owned'),
+  status: serverOwned('is changed through PUT /tasks/{taskId}/status (admins) or DELETE /tasks/{taskId} (cancel)'),
+  studentId: serverOwned('is the caller'),
+  student: serverOwned('is the caller'),
+  assignedAdminId: serverOwned('is set through POST /tasks/{taskId}/assign'),
+  assignedAdmin: serverOwned('is set through POST /tasks/{taskId}/assign'),
+  createdAt: serverOwned('is server-owned'),
+  updatedAt: serverOwned('is server-owned'),
+  history: serverOwned('is server-owned'),
+};
+
+export const CreateTaskBody = z.object({
+  title: text(200),
+  type: slug,
+  description: text(10_000),
+  subject: slug,
+  academicLevel: AcademicLevel,
+  pages: z.number().int().min(1).max(2000),
+  /** Must be in the future (checked against the request time). */
+  deadline: IsoDateTime,
+  budget: Money,
+  requirements: z.string().trim().max(10_000).optional(),
+  /** Titles; each becomes a deliverable (status pending, due at the task's deadline). */
+  deliverables: z.array(text(200)).max(MAX_DELIVERABLES_ON_CREATE).default([]),
+  /** Ids of confirmed files the caller uploaded (POST /files/upload or the direct upload). */
+  attachments: z.array(Id('file')).max(MAX_ATTACHMENTS_ON_CREATE).default([]),
+  citations: z.string().trim().max(500).optional(),
+  priority: TaskPriority.default('medium'),
+  ...refusedOnTask,
+});
+export type CreateTaskBody = z.infer<typeof CreateTaskBody>;
+
+export const UpdateTaskBody = z
+  .object({
+    title: text(200).optional(),
+    type: slug.optional(),
+    description: text(10_000).optional(),
+    subject: slug.optional(),
+    academicLevel: AcademicLevel.optional(),
+    pages: z.number().int().min(1).max(2000).optional(),
+    deadline: IsoDateTime.optional(),
+    budget: Money.optional(),
+    requirements: clearable(10_000),
+    citations: clearable(500),
+    priority: TaskPriority.optional(),
+    deliverables: serverOwned('are managed through /tasks/{taskId}/deliverables'),
+    attachments: serverOwned('cannot be changed after creation'),
+    ...refusedOnTask,
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' });
+export type UpdateTaskBody = z.infer<typeof UpdateTaskBody>;
+
+/** The statuses an admin sets through PUT /tasks/{taskId}/status; `cancelled` is the student's (DELETE). */
+export const AdminTaskStatus = z.enum(['in_progress', 'completed', 'revision_needed', 'rejected']);
+
+export const ChangeStatusBody = z.strictObject({
+  status: AdminTaskStatus,
+  reason: z.string().trim().min(1).max(1000).optional(),
+  feedback: z.string().trim().min(1).max(5000).optional(),
+});
+
+export const CancelTaskBody = z.strictObject({
+  reason: text(1000),
+});
+
+export const AssignBody = z.strictObject({ adminId: Id('user') });
+
+export const SortBy = z.enum(['created_at', 'due_date', 'title']);
+
+export const TaskListQuery = PageQuery.extend({
+  status: TaskStatus.optional(),
+  /** Case-insensitive substring of the title. */
+  search: z.string().trim().min(1).max(100).optional(),
+  sortBy: SortBy.default('created_at'),
+  sortOrder: z.enum(['asc', 'desc']).default('desc'),
+  /** Admins: only the tasks assigned to the caller. */
+  assignedToMe: QueryBoolean.optional(),
+  /** Admins: only the tasks assigned to this admin. */
+  assignedTo: Id('user').optional(),
+});
+
+const TaskIdParams = z.object({ taskId: Id('task') });
+const DeliverableIdParams = z.object({ deliverableId: Id('deliv') });
+
+export const StudentSummary = z.object({ id: Id('user'), name: z.string(), email: z.string() });
+export const AdminSummary = z.object({ id: Id('user'), name: z.string() });
+
+export const Deliverable = z.object({
+  id: Id('deliv'),
+  taskId: Id('task'),
+  title: z.string(),
+  description: z.string().nullable(),
+  requirements: z.string().nullable(),
+  dueDate: IsoDateTime.nullable(),
+  status: DeliverableStatus,
+  files: z.array(FileSummary),
+  notes: z.string().nullable(),
+  submittedAt: IsoDateTime.nullable(),
+  feedback: z.string().nullable(),
+  reviewedAt: IsoDateTime.nullable(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+
+export const HistoryEntry = z.object({
+  from: TaskStatus.nullable(),
+  to: TaskStatus,
+  /** User id of whoever made the move. */
+  by: Id('user'),
+  byRole: z.enum(['student', 'admin']),
+  reason: z.string().nullable(),
+  feedback: z.string().nullable(),
+  at: IsoDateTime,
+});
+
+/** One task in a list (GET /tasks). */
+export const TaskListItem = z.object({
+  id: Id('task'),
+  title: z.string(),
+  type: z.string(),
+  subject: z.string(),
+  academicLevel: z.string(),
+  status: TaskStatus,
+  priority: TaskPriority,
+  dueDate: IsoDateTime,
+  budget: z.number(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+  student: StudentSummary,
+  assignedAdmin: AdminSummary.nullable(),
+});
+
+/** The spec's task detail, plus the task's other fields and its status history (oldest first). */
+export const TaskDetail = TaskListItem.extend({
+  description: z.string(),
+  pages: z.number().int(),
+  requirements: z.string().nullable(),
+  citations: z.string().nullable(),
+  deliverables: z.array(Deliverable),
+  attachments: z.array(FileSummary),
+  history: z.array(HistoryEntry),
+});
+
+export const AddDeliverableBody = z.strictObject({
+  title: text(200),
+  description: z.string().trim().max(5000).optional(),
+  dueDate: IsoDateTime.optional(),
+  requirements: z.string().trim().max(5000).optional(),
+});
+
+export const UpdateDeliverableBody = z
+  .strictObject({
+    title: text(200).optional(),
+    description: clearable(5000),
+    dueDate: IsoDateTime.nullable().optional(),
+    requirements: clearable(5000),
+    /** Only the admin's moves (pending <-> in_progress, revision_needed -> in_progress); see docs/task-lifecycle.md. */
+    status: DeliverableStatus.optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' });
+
+/** Multipart: `files` + `notes`. JSON: `{ fileIds, notes }` of confirmed files. */
+export const SubmitDeliverableBody = z.object({
+  notes: z.string().trim().max(5000).optional(),
+  fileIds: z.array(Id('file')).min(1).max(MAX_FILES_PER_SUBMIT).optional(),
+});
+
+export const ApproveDeliverableBody = z
+  .strictObject({
+    approved: z.boolean(),
+    /** Required when asking for a revision (`approved: false`). */
+    feedback: z.string().trim().min(1).max(5000).optional(),
+  })
+  .refine((b) => b.approved || b.feedback !== undefined, { path: ['feedback'], error: 'is required when asking for a revision' });
+
+export const tasksRoutes = {
+  create: defineRoute({
+    method: 'POST',
+    path: '/tasks',
+    fn: 'tasks',
+    access: 'student',
+    rateLimit: 'general',
+    summary: 'Create a task (status pending), its deliverables from titles, and attach uploaded files',
+    body: CreateTaskBody,
+    response: TaskDetail,
+    successStatus: 201,
+  }),
+  list: defineRoute({
+    method: 'GET',
+    path: '/tasks',
+    fn: 'tasks',
+    access: 'authenticated',
+    rateLimit: 'general',
+    summary: "Tasks: a student's own, or for admins all (assignedToMe / assignedTo to narrow); status, search, sortBy, sortOrder",
+    query: TaskListQuery,
+    response: TaskListItem,
+  }),
+  get: defineRoute({
+    method: 'GET',
+    path: '/tasks/{taskId}',
+    fn: 'tasks',
+    access: 'authenticated',
+    rateLimit: 'general',
+    summary: 'A task with its student, assigned admin, deliverables, attachments and status history',
+    params: TaskIdParams,
+    response: TaskDetail,
+  }),
+  update: defineRoute({
+    method: 'PUT',
+    path: '/tasks/{taskId}',
+    fn: 'tasks',
+    access: 'student',
+    rateLimit: 'general',
+    summary: "Edit the caller's own task while it is pending or revision_needed",
+    params: TaskIdParams,
+    body: UpdateTaskBody,
+    response: TaskDetail,
+  }),
+  changeStatus: defineRoute({
+    method: 'PUT',
+    path: '/tasks/{taskId}/status',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Move a task along its state machine (409 with details.currentStatus for an illegal move)',
+    params: TaskIdParams,
+    body: ChangeStatusBody,
+    response: TaskDetail,
+  }),
+  cancel: defineRoute({
+    method: 'DELETE',
+    path: '/tasks/{taskId}',
+    fn: 'tasks',
+    access: 'student',
+    rateLimit: 'general',
+    summary: "Cancel the caller's own task with a reason (status cancelled; the task is kept)",
+    params: TaskIdParams,
+    body: CancelTaskBody,
+    response: TaskDetail,
+  }),
+  assign: defineRoute({
+    method: 'POST',
+    path: '/tasks/{taskId}/assign',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Assign (or reassign) the task to an active admin',
+    params: TaskIdParams,
+    body: AssignBody,
+    response: TaskDetail,
+  }),
+  addDeliverable: defineRoute({
+    method: 'POST',
+    path: '/tasks/{taskId}/deliverables',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Add a deliverable to an open task (at most 50 per task)',
+    params: TaskIdParams,
+    body: AddDeliverableBody,
+    response: Deliverable,
+    successStatus: 201,
+  }),
+  listDeliverables: defineRoute({
+    method: 'GET',
+    path: '/tasks/{taskId}/deliverables',
+    fn: 'tasks',
+    access: 'authenticated',
+    rateLimit: 'general',
+    summary: "The task's deliverables in creation order (its student and admins)",
+    params: TaskIdParams,
+    response: z.array(Deliverable),
+  }),
+  updateDeliverable: defineRoute({
+    method: 'PUT',
+    path: '/deliverables/{deliverableId}',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Edit a deliverable, or move it between pending and in_progress',
+    params: DeliverableIdParams,
+    body: UpdateDeliverableBody,
+    response: Deliverable,
+  }),
+  submitDeliverable: defineRoute({
+    method: 'POST',
+    path: '/deliverables/{deliverableId}/submit',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'upload',
+    summary: 'Submit files for a deliverable: multipart `files` + `notes`, or JSON `{ fileIds, notes }`; the task must be in_progress',
+    params: DeliverableIdParams,
+    multipart: { fileFields: ['files', 'files[]'], maxFiles: MAX_FILES_PER_SUBMIT, maxFileBytes: () => getConfig().MAX_UPLOAD_BYTES },
+    body: SubmitDeliverableBody,
+    response: Deliverable,
+  }),
+  approveDeliverable: defineRoute({
+    method: 'POST',
+    path: '/deliverables/{deliverableId}/approve',
+    fn: 'tasks',
+    access: 'student',
+    rateLimit: 'general',
+    summary: "The task's student approves a submitted deliverable or asks for a revision with feedback",
+    params: DeliverableIdParams,
+    body: ApproveDeliverableBody,
+    response: Deliverable,
+  }),
+  deleteDeliverable: defineRoute({
+    method: 'DELETE',
+    path: '/deliverables/{deliverableId}',
+    fn: 'tasks',
+    access: 'admin',
+    rateLimit: 'general',
+    summary: 'Remove a deliverable that is not approved; its files stay with the task',
+    params: DeliverableIdParams,
+    response: z.object({ id: Id('deliv'), deleted: z.literal(true) }),
+  }),
+} satisfies Record<string, RouteDef>;

@@ -111,7 +111,6 @@ export interface TaskListEntry {
   budgetCents: number;
   studentId: string;
   assignedAdminId?: string;
-  deliverableCount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -129,7 +128,6 @@ function listEntryOf(task: Task): TaskListEntry {
     budgetCents: task.budgetCents,
     studentId: task.studentId,
     ...(task.assignedAdminId ? { assignedAdminId: task.assignedAdminId } : {}),
-    deliverableCount: task.deliverableCount,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };
@@ -252,4 +250,68 @@ export function listTasks(db: Db, q: TaskListQuery, page: PageRequest): Promise<
     page,
     fromListEntryItem,
   );
+}
+
+// ---- Transaction items for task writes (the services in functions/tasks compose them) ----------------
+
+/** Fields a write may change on the task item (everything else is fixed at creation or owned by counters). */
+const MUTABLE_FIELDS = [
+  'title', 'type', 'description', 'subject', 'academicLevel', 'pages', 'dueDate', 'budgetCents',
+  'requirements', 'citations', 'priority', 'status', 'assignedAdminId',
+] as const satisfies readonly (keyof Task)[];
+
+/**
+ * Update of the task item from `before` to `after` (changed fields only, plus version and updatedAt),
+ * conditional on the item still being at `before.version` with `before.status`: any concurrent write
+ * cancels the transaction it is part of. Put it at index 0 so a failure is `transactionItemFailed(err, 0)`.
+ */
+export function taskUpdateItem(db: Pick<Db, 'tableName'>, before: Task, after: Task) {
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt', '#status': 'status' };
+  const values: Record<string, unknown> = {
+    ':version': after.version,
+    ':updatedAt': after.updatedAt,
+    ':expectedVersion': before.version,
+    ':expectedStatus': before.status,
+  };
+  const set = ['#version = :version', '#updatedAt = :updatedAt'];
+  const remove: string[] = [];
+  for (const field of MUTABLE_FIELDS) {
+    if (before[field] === after[field]) continue;
+    names[`#${field}`] = field;
+    if (after[field] === undefined) {
+      remove.push(`#${field}`);
+    } else {
+      set.push(`#${field} = :${field}`);
+      values[`:${field}`] = after[field];
+    }
+  }
+  return {
+    Update: {
+      TableName: db.tableName,
+      Key: taskKeys.task(before.id),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(pk) AND #version = :expectedVersion AND #status = :expectedStatus',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * Brings the list entries from `before` (undefined on create) to `after`: Delete the entries of lists the
+ * task left (old status, previous admin), Put every current entry (they copy the listed fields, so they
+ * are rewritten whole). At most 3 Deletes + 6 Puts. Safe without conditions because the task update in
+ * the same transaction is conditional on the version these entries were computed from.
+ */
+export function listEntryWrites(db: Pick<Db, 'tableName'>, before: Task | undefined, after: Task) {
+  const keyOf = (i: Record<string, unknown>) => `${i.pk}|${i.sk}`;
+  const next = toListEntryItems(after);
+  const nextKeys = new Set(next.map(keyOf));
+  const deletes = before
+    ? listScopesOf(before)
+        .flatMap((scope) => [listEntryKey(before, scope), listEntryKey(before, scope, before.status)])
+        .filter((k) => !nextKeys.has(keyOf(k)))
+        .map((Key) => ({ Delete: { TableName: db.tableName, Key } }))
+    : [];
+  return [...deletes, ...next.map((Item) => ({ Put: { TableName: db.tableName, Item } }))];
 }

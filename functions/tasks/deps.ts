@@ -1,0 +1,49 @@
+// What the task services need from outside, injected so unit tests can swap any of it.
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Db } from '#shared/db/client.ts';
+import { getDb } from '#shared/db/client.ts';
+import type { Logger } from '#shared/log.ts';
+import { getStorage, type Storage } from '#shared/storage/s3.ts';
+import { cancellationReasons } from '#shared/db/errors.ts';
+import { publishTaskEvent, type TaskEvent } from '#shared/events/task-events.ts';
+
+export interface TasksDeps {
+  db: Db;
+  storage: Storage;
+  /** The request time: every timestamp a request writes. */
+  now: Date;
+  log: Logger;
+  /** Called after a transaction commits; defaults to the shared task-event subscribers. */
+  publish: (event: TaskEvent) => Promise<void>;
+}
+
+export function defaultTasksDeps(log: Logger, now: Date): TasksDeps {
+  return {
+    db: getDb(),
+    storage: getStorage(),
+    now,
+    log,
+    publish: (event) => publishTaskEvent(event, (err, e) => log.error('task event subscriber failed', { type: e.type, error: err })),
+  };
+}
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/**
+ * One TransactWriteItems call, retried (with jitter) only when DynamoDB cancelled it for a
+ * TransactionConflict: every task write also touches the shared STATS#TASKS counter items, so two unrelated
+ * tasks changing at once can collide there. A failed condition is never retried: the caller decides.
+ */
+export async function transact(db: Db, items: TransactItems): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      const onlyConflicts = reasons?.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!onlyConflicts || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
