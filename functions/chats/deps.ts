@@ -4,7 +4,10 @@ import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import type { Storage } from '#shared/storage/s3.ts';
 import type { AnyServerEvent } from '#shared/realtime/events.ts';
-import { pushToAdmins, pushToUsers, type PushOptions } from '#shared/realtime/push.ts';
+import { isUserConnected, pushToAdmins, pushToUsers, type PushOptions } from '#shared/realtime/push.ts';
+import { notify } from '#shared/notify/notify.ts';
+import { defaultNotifyDeps } from '#shared/notify/deps.ts';
+import type { OfflineNoticeDeps } from './offline-notice.ts';
 
 /** The two fan-outs a chat needs: to given users (explicit participants) and to the whole admin team. */
 export interface ChatPusher {
@@ -18,6 +21,8 @@ export interface ChatDeps {
   log: Logger;
   /** Presigns attachment URLs; defaults to the shared bucket. */
   storage?: Storage;
+  /** Turns a message for an offline participant into a notification; absent: no notices (the WebSocket relay). */
+  offline?: Omit<OfflineNoticeDeps, 'log'>;
 }
 
 export const realtimePusher: ChatPusher = {
@@ -26,5 +31,11 @@ export const realtimePusher: ChatPusher = {
 };
 
 export function defaultChatDeps(log: Logger, overrides: Partial<ChatDeps> = {}): ChatDeps {
-  return { db: overrides.db ?? getDb(), push: overrides.push ?? realtimePusher, log, ...(overrides.storage ? { storage: overrides.storage } : {}) };
+  return {
+    db: overrides.db ?? getDb(),
+    push: overrides.push ?? realtimePusher,
+    log,
+    ...(overrides.storage ? { storage: overrides.storage } : {}),
+    offline: overrides.offline ?? { isConnected: (userId) => isUserConnected(userId), notify: (input) => notify(defaultNotifyDeps(log), input) },
+  };
 }

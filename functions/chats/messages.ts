@@ -36,6 +36,7 @@ import type { ChatDeps } from './deps.ts';
 import { canAccessChat, loadChatFor, loadMessageFor } from './access.ts';
 import { chatUser, loadChatUsers, messageView, unreadCount, type ChatUser } from './views.ts';
 import { publishToChat } from './publish.ts';
+import { noticeOfflineRecipients } from './offline-notice.ts';
 
 /** Concurrent senders in one chat serialize on the chat's `messageSeq`; the loser re-reads and retries. */
 const MAX_SEND_ATTEMPTS = 6;
@@ -101,6 +102,10 @@ export async function sendMessage(deps: ChatDeps, actor: AuthUser, chatId: strin
     if (outcome === 'committed') {
       const view = await messageView(chat, message, { users, members: [], storage: deps.storage, now });
       await publishToChat(deps, chat, Events.ChatMessage({ kind: 'new', chatId, message: view }), { alsoUserId: actor.id, actorRole: actor.role });
+      if (deps.offline) {
+        const senderName = users.get(actor.id)?.name ?? 'GradHelper';
+        await noticeOfflineRecipients({ ...deps.offline, log: deps.log }, chat, { id: message.id, senderId: actor.id, senderName, content: message.content ?? '', type: message.type });
+      }
       return view;
     }
     if (attempt >= MAX_SEND_ATTEMPTS) throw conflict('The chat is busy, please send again');
