@@ -1,7 +1,8 @@
 // `npm run bench`: per function group, the bundle Lambda loads (size, cold import time), the handler's own
 // overhead beside the raw DynamoDB/S3 time of the very calls it makes, and how list pages scale with the
 // table. Endpoints the contract does not declare yet are skipped, so the bench grows as domains land.
-// Results: printed as tables and written to .bench/results.json.
+// Results: printed as tables and written to .bench/results.json. `npm run bench -- --quick` runs fewer
+// iterations and list sizes up to 1 000 (a smoke run).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +85,12 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
       const { samples, ...coldFigures } = cold;
       const { samples: plainSamples, ...plainFigures } = plain;
       void plainSamples;
+      const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
       results.push({
         fn,
-        bundle: bundleFigures,
-        coldImport: { ...coldFigures, samplesMs: samples.map((s) => round(s.importMs)) },
-        coldImportNoSourceMaps: plainFigures,
+        bundle: rounded(bundleFigures),
+        coldImport: { ...rounded(coldFigures), samplesMs: samples.map((s) => round(s.importMs)) },
+        coldImportNoSourceMaps: rounded(plainFigures),
       });
     } catch (err) {
       // esbuild lists its errors; the first one names the unresolved import or syntax problem.
