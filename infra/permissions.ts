@@ -41,8 +41,11 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   auth: { table: 'readwrite', jwtSecret: true, ses: true, memoryMb: 1024 },
   users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true },
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
+  // Deliverable files are stored under uploads/ and task views embed presigned GET URLs.
   tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
-  chats: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // Message views embed presigned GET URLs of attachments (shared/files/view.ts); a URL signed by a role
+  // without s3:GetObject on the key is refused by S3, so chats reads uploads/*.
+  chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
   notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },

@@ -49,19 +49,15 @@ export class RealtimeApi extends Construct {
   /** $connect, $disconnect, $default and the named actions, all on `fn`. */
   addRoutes(fn: ProjectFunction): void {
     const integration = new WebSocketLambdaIntegration('realtime-integration', fn.function);
-    const routes: { key: string; id: string; returnResponse: boolean }[] = [
-      { key: '$connect', id: 'connect', returnResponse: false },
-      { key: '$disconnect', id: 'disconnect', returnResponse: false },
-      // Two-way routes: what the handler returns as `body` (pong, error frames) goes back to the sender.
-      { key: '$default', id: 'default', returnResponse: true },
-      ...WEBSOCKET_ACTIONS.map((key) => ({ key, id: key.replace(/\W+/g, '-'), returnResponse: true })),
-    ];
-    for (const r of routes) {
-      const route = this.api.addRoute(r.key, { integration, returnResponse: r.returnResponse });
+    // One-way routes, like the local gateway: the function answers (pong, error frames) through the
+    // Management API, so a route response would only risk sending a second frame.
+    const routeKeys = ['$connect', '$disconnect', '$default', ...WEBSOCKET_ACTIONS];
+    for (const key of routeKeys) {
+      const route = this.api.addRoute(key, { integration });
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          r.key === '$connect'
+          key === '$connect'
             ? 'The realtime function verifies the access token from the ?token= query string at $connect and refuses the upgrade with 401; IAM or Cognito authorizers do not fit the JWTs this API issues itself.'
             : 'Only $connect can carry an authorizer in API Gateway; later frames belong to a connection that was authenticated at $connect, and the function looks up its user by connection id.',
       });
