@@ -1,0 +1,442 @@
+// Deliverables through the gateway: the whole life of a task from creation to completed deliverables,
+// the deliverable state machine, submission by multipart and by file ids (and who may then read the files),
+// review by the task's student, removal, limits, events, and who may do each.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { useTestStack } from '../support/stack.ts';
+import { apiClient } from '../support/http.ts';
+import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
+import { fixtures } from '../support/file-fixtures.ts';
+import { getDb } from '../../shared/db/client.ts';
+import { getStorage } from '../../shared/storage/s3.ts';
+import { getFileById } from '../../shared/db/entities/file.ts';
+import { dayOf, taskStatsKeys } from '../../shared/db/entities/task-stats.ts';
+import { subscribeToTaskEvents, type TaskEvent } from '../../shared/events/task-events.ts';
+
+const stack = useTestStack();
+const api = apiClient(() => stack.apiUrl);
+
+const DAY_MS = 24 * 3600 * 1000;
+const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+
+let student: Actor;
+let otherStudent: Actor;
+let admin: Actor;
+const events: TaskEvent[] = [];
+let unsubscribe: () => void;
+
+beforeAll(async () => {
+  unsubscribe = subscribeToTaskEvents((e) => {
+    events.push(e);
+  });
+  [student, otherStudent, admin] = await Promise.all([seedStudent(), seedStudent(), seedAdmin()]);
+});
+afterAll(() => unsubscribe());
+
+async function createTask(deliverables: string[] = ['Draft version', 'Final document']): Promise<any> {
+  const res = await api.post(
+    '/tasks',
+    {
+      title: 'Machine Learning Research Paper',
+      type: 'research_paper',
+      description: 'Detailed description...',
+      subject: 'computer_science',
+      academicLevel: 'undergraduate',
+      pages: 10,
+      deadline: inDays(30),
+      budget: 200,
+      deliverables,
+    },
+    { token: student.token },
+  );
+  expect(res.status).toBe(201);
+  return res.body.data;
+}
+
+/** A task an admin has started, with its deliverables. */
+async function workingTask(deliverables?: string[]): Promise<any> {
+  const task = await createTask(deliverables);
+  const res = await api.put(`/tasks/${task.id}/status`, { status: 'in_progress' }, { token: admin.token });
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+function filesForm(names: string[], notes?: string): FormData {
+  const form = new FormData();
+  if (notes !== undefined) form.append('notes', notes);
+  for (const name of names) form.append('files', new File([new Uint8Array(fixtures.pdf())], name, { type: 'application/pdf' }));
+  return form;
+}
+
+const submitMultipart = (actor: Actor, deliverableId: string, names: string[], notes?: string) =>
+  api.post(`/deliverables/${deliverableId}/submit`, undefined, { token: actor.token, form: filesForm(names, notes) });
+
+async function uploadAs(actor: Actor, name: string, category = 'deliverable'): Promise<any> {
+  const form = new FormData();
+  form.append('category', category);
+  form.append('files', new File([new Uint8Array(fixtures.pdf())], name, { type: 'application/pdf' }));
+  const res = await api.post('/files/upload', undefined, { token: actor.token, form });
+  expect(res.status).toBe(201);
+  return res.body.data[0];
+}
+
+async function objectCount(): Promise<number> {
+  const { s3, bucket } = getStorage();
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return out.KeyCount ?? 0;
+}
+
+async function completedToday(): Promise<number> {
+  const db = getDb();
+  const item = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: taskStatsKeys.day(dayOf(new Date())), ConsistentRead: true }))).Item;
+  return Number(item?.completed ?? 0);
+}
+
+describe('the whole life of a task', () => {
+  it('goes from creation through submissions, a revision and approvals to a completed task', async () => {
+    // The student creates the task with two deliverables.
+    const task = await createTask(['Draft version', 'Final document']);
+    const [draft, final] = task.deliverables;
+    expect(task.deliverables.map((d: any) => d.status)).toEqual(['pending', 'pending']);
+
+    // An admin assigns it to themself, starts it and starts on the draft.
+    expect((await api.post(`/tasks/${task.id}/assign`, { adminId: admin.user.id }, { token: admin.token })).status).toBe(200);
+    expect((await api.put(`/tasks/${task.id}/status`, { status: 'in_progress' }, { token: admin.token })).status).toBe(200);
+    const started = await api.put(`/deliverables/${draft.id}`, { status: 'in_progress' }, { token: admin.token });
+    expect(started.body.data.status).toBe('in_progress');
+
+    // The draft is submitted as multipart files with notes; the student can read them.
+    const submitted = await submitMultipart(admin, draft.id, ['draft.pdf', 'outline.pdf'], 'First draft attached');
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.data).toMatchObject({ status: 'submitted', notes: 'First draft attached' });
+    expect(submitted.body.data.files.map((f: any) => f.name)).toEqual(['draft.pdf', 'outline.pdf']);
+    for (const f of submitted.body.data.files) {
+      const seen = await api.get(`/files/${f.id}`, { token: student.token });
+      expect(seen.status).toBe(200);
+      expect(seen.body.data).toMatchObject({ taskId: task.id, attached: true });
+    }
+
+    // The student asks for a revision with feedback.
+    const revision = await api.post(`/deliverables/${draft.id}/approve`, { approved: false, feedback: 'Add the related work section' }, { token: student.token });
+    expect(revision.status).toBe(200);
+    expect(revision.body.data).toMatchObject({ status: 'revision_needed', feedback: 'Add the related work section' });
+
+    // The admin resubmits with a file uploaded beforehand (JSON file ids); the student approves.
+    const revised = await uploadAs(admin, 'draft-v2.pdf');
+    const resubmitted = await api.post(`/deliverables/${draft.id}/submit`, { fileIds: [revised.id], notes: 'Related work added' }, { token: admin.token });
+    expect(resubmitted.status).toBe(200);
+    expect(resubmitted.body.data.files.map((f: any) => f.name)).toEqual(['draft.pdf', 'outline.pdf', 'draft-v2.pdf']);
+    const approved = await api.post(`/deliverables/${draft.id}/approve`, { approved: true, feedback: 'Great' }, { token: student.token });
+    expect(approved.body.data).toMatchObject({ status: 'approved', feedback: 'Great' });
+
+    // The final document goes straight from pending to submitted, and is approved.
+    expect((await submitMultipart(admin, final.id, ['final.pdf'])).status).toBe(200);
+    expect((await api.post(`/deliverables/${final.id}/approve`, { approved: true }, { token: student.token })).status).toBe(200);
+
+    // The admin completes the task; the detail shows everything.
+    const before = await completedToday();
+    const done = await api.put(`/tasks/${task.id}/status`, { status: 'completed', feedback: 'All deliverables approved' }, { token: admin.token });
+    expect(done.status).toBe(200);
+    expect(await completedToday()).toBe(before + 1);
+    const detail = (await api.get(`/tasks/${task.id}`, { token: student.token })).body.data;
+    expect(detail).toMatchObject({ status: 'completed', assignedAdmin: { id: admin.user.id } });
+    expect(detail.deliverables.map((d: any) => [d.title, d.status, d.files.length])).toEqual([
+      ['Draft version', 'approved', 3],
+      ['Final document', 'approved', 1],
+    ]);
+    expect(detail.history.map((h: any) => h.to)).toEqual(['pending', 'in_progress', 'completed']);
+    expect(events.filter((e) => e.type.startsWith('deliverable.') && e.data.taskId === task.id).map((e) => [e.type, (e.data as any).deliverableId])).toEqual([
+      ['deliverable.submitted', draft.id],
+      ['deliverable.approved', draft.id],
+      ['deliverable.submitted', draft.id],
+      ['deliverable.approved', draft.id],
+      ['deliverable.submitted', final.id],
+      ['deliverable.approved', final.id],
+    ]);
+  });
+});
+
+describe('POST /tasks/{taskId}/deliverables', () => {
+  it('adds a pending deliverable with its own due date; it appears in the list and the detail', async () => {
+    const task = await createTask([]);
+    const dueDate = inDays(10);
+
+    const res = await api.post(`/tasks/${task.id}/deliverables`, { title: 'Research Draft', description: 'First draft', dueDate, requirements: 'IEEE' }, { token: admin.token });
+
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ taskId: task.id, title: 'Research Draft', description: 'First draft', requirements: 'IEEE', dueDate: new Date(dueDate).toISOString(), status: 'pending', files: [] });
+    const list = await api.get(`/tasks/${task.id}/deliverables`, { token: student.token });
+    expect(list.body.data).toEqual([res.body.data]);
+    expect((await api.get(`/tasks/${task.id}`, { token: student.token })).body.data.deliverables).toEqual([res.body.data]);
+  });
+
+  it('refuses a closed task (409 with its status) and an unknown task (404)', async () => {
+    const task = await createTask([]);
+    await api.put(`/tasks/${task.id}/status`, { status: 'rejected' }, { token: admin.token });
+    const res = await api.post(`/tasks/${task.id}/deliverables`, { title: 'Late' }, { token: admin.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.currentStatus).toBe('rejected');
+    expect((await api.post('/tasks/task_01JAAAAAAAAAAAAAAAAAAAAAAA/deliverables', { title: 'x' }, { token: admin.token })).status).toBe(404);
+  });
+
+  it('holds at most 50 deliverables per task (the 51st is 409)', async () => {
+    const task = await createTask(Array.from({ length: 10 }, (_, i) => `Part ${i}`));
+    for (let i = 10; i < 50; i++) {
+      expect((await api.post(`/tasks/${task.id}/deliverables`, { title: `Part ${i}` }, { token: admin.token })).status).toBe(201);
+    }
+    const res = await api.post(`/tasks/${task.id}/deliverables`, { title: 'One too many' }, { token: admin.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.max).toBe(50);
+    expect((await api.get(`/tasks/${task.id}/deliverables`, { token: admin.token })).body.data).toHaveLength(50);
+  });
+
+  it('refuses a missing title and unknown fields (400)', async () => {
+    const task = await createTask([]);
+    expect((await api.post(`/tasks/${task.id}/deliverables`, { description: 'no title' }, { token: admin.token })).status).toBe(400);
+    expect((await api.post(`/tasks/${task.id}/deliverables`, { title: 'x', status: 'approved' }, { token: admin.token })).status).toBe(400);
+  });
+
+  it('is for admins: a student gets 403, no token 401', async () => {
+    const task = await createTask([]);
+    expect((await api.post(`/tasks/${task.id}/deliverables`, { title: 'Mine' }, { token: student.token })).status).toBe(403);
+    expect((await api.post(`/tasks/${task.id}/deliverables`, { title: 'Mine' })).status).toBe(401);
+  });
+});
+
+describe('GET /tasks/{taskId}/deliverables', () => {
+  it("lists them in creation order to the task's student and admins, 404 to another student, 401 without a token", async () => {
+    const task = await createTask(['One', 'Two', 'Three']);
+    for (const actor of [student, admin]) {
+      const res = await api.get(`/tasks/${task.id}/deliverables`, { token: actor.token });
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((d: any) => d.title)).toEqual(['One', 'Two', 'Three']);
+    }
+    expect((await api.get(`/tasks/${task.id}/deliverables`, { token: otherStudent.token })).status).toBe(404);
+    expect((await api.get(`/tasks/${task.id}/deliverables`)).status).toBe(401);
+  });
+});
+
+describe('PUT /deliverables/{deliverableId}', () => {
+  it('edits the title, description and due date; null clears', async () => {
+    const task = await createTask(['Draft']);
+    const id = task.deliverables[0].id;
+    const res = await api.put(`/deliverables/${id}`, { title: 'Draft v1', description: 'Short', dueDate: null }, { token: admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ title: 'Draft v1', description: 'Short', dueDate: null, status: 'pending' });
+  });
+
+  // The admin's moves: pending <-> in_progress and revision_needed -> in_progress; everything else is illegal here.
+  it.each([
+    ['pending', 'submitted'],
+    ['pending', 'approved'],
+    ['pending', 'revision_needed'],
+    ['in_progress', 'approved'],
+    ['submitted', 'in_progress'],
+    ['submitted', 'approved'],
+    ['revision_needed', 'pending'],
+  ])('refuses %s -> %s with 409 and the current status', async (from, to) => {
+    const task = await workingTask(['D']);
+    const id = task.deliverables[0].id;
+    if (from === 'in_progress') await api.put(`/deliverables/${id}`, { status: 'in_progress' }, { token: admin.token });
+    if (from === 'submitted' || from === 'revision_needed') expect((await submitMultipart(admin, id, ['a.pdf'])).status).toBe(200);
+    if (from === 'revision_needed') await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Redo' }, { token: student.token });
+
+    const res = await api.put(`/deliverables/${id}`, { status: to }, { token: admin.token });
+
+    expect(res.status).toBe(409);
+    expect(res.body.error.details).toMatchObject({ currentStatus: from, requestedStatus: to });
+  });
+
+  it('refuses any change to an approved deliverable (409)', async () => {
+    const task = await workingTask(['D']);
+    const id = task.deliverables[0].id;
+    await submitMultipart(admin, id, ['a.pdf']);
+    await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
+    const res = await api.put(`/deliverables/${id}`, { title: 'Renamed' }, { token: admin.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.currentStatus).toBe('approved');
+  });
+
+  it('refuses changes once the task is closed (409 naming the task status)', async () => {
+    const task = await createTask(['D']);
+    await api.del(`/tasks/${task.id}`, { reason: 'Not needed' }, { token: student.token });
+    const res = await api.put(`/deliverables/${task.deliverables[0].id}`, { title: 'x' }, { token: admin.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details).toMatchObject({ currentStatus: 'pending', taskStatus: 'cancelled' });
+  });
+
+  it('answers 404 for an unknown deliverable, 400 for an empty body, 403 to a student and 401 without a token', async () => {
+    const task = await createTask(['D']);
+    const id = task.deliverables[0].id;
+    expect((await api.put('/deliverables/deliv_01JAAAAAAAAAAAAAAAAAAAAAAA', { title: 'x' }, { token: admin.token })).status).toBe(404);
+    expect((await api.put(`/deliverables/${id}`, {}, { token: admin.token })).status).toBe(400);
+    expect((await api.put(`/deliverables/${id}`, { title: 'x' }, { token: student.token })).status).toBe(403);
+    expect((await api.put(`/deliverables/${id}`, { title: 'x' })).status).toBe(401);
+  });
+});
+
+describe('POST /deliverables/{deliverableId}/submit', () => {
+  it('makes files given by id visible to the task student, who could not read them before', async () => {
+    const task = await workingTask(['D']);
+    const file = await uploadAs(admin, 'analysis.pdf');
+    expect((await api.get(`/files/${file.id}`, { token: student.token })).status).toBe(404);
+
+    const res = await api.post(`/deliverables/${task.deliverables[0].id}/submit`, { fileIds: [file.id] }, { token: admin.token });
+
+    expect(res.status).toBe(200);
+    expect(res.body.data.files).toEqual([{ id: file.id, name: 'analysis.pdf', url: expect.any(String), size: file.size, type: 'application/pdf' }]);
+    expect((await api.get(`/files/${file.id}`, { token: student.token })).status).toBe(200);
+    expect((await api.get(`/files/${file.id}`, { token: otherStudent.token })).status).toBe(404);
+    expect(await getFileById(getDb(), file.id)).toMatchObject({ taskId: task.id, deliverableId: task.deliverables[0].id });
+  });
+
+  it('refuses while the task is not in progress (409 with both statuses) and stores nothing', async () => {
+    const task = await createTask(['D']);
+    const objects = await objectCount();
+    const res = await submitMultipart(admin, task.deliverables[0].id, ['early.pdf']);
+    expect(res.status).toBe(409);
+    expect(res.body.error.details).toMatchObject({ currentStatus: 'pending', taskStatus: 'pending' });
+    expect(await objectCount()).toBe(objects);
+  });
+
+  it('refuses a submitted or approved deliverable (409 with its status)', async () => {
+    const task = await workingTask(['D']);
+    const id = task.deliverables[0].id;
+    await submitMultipart(admin, id, ['a.pdf']);
+    expect((await submitMultipart(admin, id, ['b.pdf'])).body.error.details.currentStatus).toBe('submitted');
+    await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
+    const res = await submitMultipart(admin, id, ['c.pdf']);
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.currentStatus).toBe('approved');
+  });
+
+  it('refuses a submission without files, an unknown file id, a file attached elsewhere and a disallowed type (400)', async () => {
+    const task = await workingTask(['D', 'E']);
+    const [d, e] = task.deliverables;
+    const used = await uploadAs(admin, 'used.pdf');
+    expect((await api.post(`/deliverables/${e.id}/submit`, { fileIds: [used.id] }, { token: admin.token })).status).toBe(200);
+
+    const cases: [unknown, string][] = [
+      [{ notes: 'nothing attached' }, 'files'],
+      [{ fileIds: [] }, 'fileIds'],
+      [{ fileIds: ['file_01JAAAAAAAAAAAAAAAAAAAAAAA'] }, 'fileIds'],
+      [{ fileIds: [used.id] }, 'fileIds'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api.post(`/deliverables/${d.id}/submit`, body, { token: admin.token });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details.field).toBe(field);
+    }
+    const form = new FormData();
+    form.append('files', new File([new Uint8Array(Buffer.from('#!/bin/sh\necho hi\n'))], 'run.sh', { type: 'application/x-sh' }));
+    expect((await api.post(`/deliverables/${d.id}/submit`, undefined, { token: admin.token, form })).status).toBe(400);
+    const list = await api.get(`/tasks/${task.id}/deliverables`, { token: admin.token });
+    expect(list.body.data[0]).toMatchObject({ status: 'pending', files: [] });
+  });
+
+  it('is for admins: a student (even the owner) gets 403, no token 401, unknown deliverable 404', async () => {
+    const task = await workingTask(['D']);
+    expect((await submitMultipart(student, task.deliverables[0].id, ['mine.pdf'])).status).toBe(403);
+    expect((await api.post(`/deliverables/${task.deliverables[0].id}/submit`, undefined, { form: filesForm(['x.pdf']) })).status).toBe(401);
+    expect((await submitMultipart(admin, 'deliv_01JAAAAAAAAAAAAAAAAAAAAAAA', ['x.pdf'])).status).toBe(404);
+  });
+});
+
+describe('POST /deliverables/{deliverableId}/approve', () => {
+  async function submittedDeliverable(): Promise<{ task: any; id: string }> {
+    const task = await workingTask(['D']);
+    const id = task.deliverables[0].id;
+    expect((await submitMultipart(admin, id, ['work.pdf'])).status).toBe(200);
+    return { task, id };
+  }
+
+  it('needs feedback to ask for a revision (400)', async () => {
+    const { id } = await submittedDeliverable();
+    const res = await api.post(`/deliverables/${id}/approve`, { approved: false }, { token: student.token });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.field).toBe('feedback');
+  });
+
+  it('refuses a deliverable that is not submitted (409 with its status)', async () => {
+    const task = await workingTask(['D']);
+    const res = await api.post(`/deliverables/${task.deliverables[0].id}/approve`, { approved: true }, { token: student.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.currentStatus).toBe('pending');
+  });
+
+  it('refuses a second review of the same submission (409)', async () => {
+    const { id } = await submittedDeliverable();
+    expect((await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token })).status).toBe(200);
+    const again = await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Changed my mind' }, { token: student.token });
+    expect(again.status).toBe(409);
+    expect(again.body.error.details.currentStatus).toBe('approved');
+  });
+
+  it('refuses once the task was cancelled (409 naming the task status)', async () => {
+    const { task, id } = await submittedDeliverable();
+    await api.del(`/tasks/${task.id}`, { reason: 'Stop' }, { token: student.token });
+    const res = await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.taskStatus).toBe('cancelled');
+  });
+
+  it("answers 404 to another student, 403 to an admin and 401 without a token", async () => {
+    const { id } = await submittedDeliverable();
+    expect((await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: otherStudent.token })).status).toBe(404);
+    expect((await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: admin.token })).status).toBe(403);
+    expect((await api.post(`/deliverables/${id}/approve`, { approved: true })).status).toBe(401);
+  });
+
+  it('publishes deliverable.approved for both outcomes', async () => {
+    const { id } = await submittedDeliverable();
+    await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Fix the charts' }, { token: student.token });
+    expect(events.at(-1)).toEqual({
+      type: 'deliverable.approved',
+      data: expect.objectContaining({ deliverableId: id, approved: false, status: 'revision_needed', feedback: 'Fix the charts', by: { id: student.user.id, role: 'student' } }),
+    });
+  });
+});
+
+describe('DELETE /deliverables/{deliverableId}', () => {
+  it('removes it; its files stay readable by the task people and become deletable by their owner', async () => {
+    const task = await workingTask(['Keep', 'Drop']);
+    const drop = task.deliverables[1];
+    const submitted = await submitMultipart(admin, drop.id, ['dropped.pdf']);
+    const fileId = submitted.body.data.files[0].id;
+    expect((await api.del(`/files/${fileId}`, undefined, { token: admin.token })).status).toBe(409);
+
+    const res = await api.del(`/deliverables/${drop.id}`, undefined, { token: admin.token });
+
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ id: drop.id, deleted: true });
+    expect((await api.get(`/tasks/${task.id}/deliverables`, { token: student.token })).body.data.map((d: any) => d.title)).toEqual(['Keep']);
+    expect((await api.get(`/files/${fileId}`, { token: student.token })).status).toBe(200);
+    expect(await getFileById(getDb(), fileId)).toMatchObject({ taskId: task.id });
+    expect((await getFileById(getDb(), fileId))?.attachedTo).toBeUndefined();
+    expect((await api.put(`/deliverables/${drop.id}`, { title: 'x' }, { token: admin.token })).status).toBe(404);
+    expect((await api.del(`/files/${fileId}`, undefined, { token: admin.token })).status).toBe(200);
+    // The slot is free again.
+    const db = getDb();
+    const item = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: { pk: `TASK#${task.id}`, sk: 'TASK' }, ConsistentRead: true }))).Item!;
+    expect(item.deliverableCount).toBe(1);
+  });
+
+  it('refuses an approved deliverable (409)', async () => {
+    const task = await workingTask(['D']);
+    const id = task.deliverables[0].id;
+    await submitMultipart(admin, id, ['a.pdf']);
+    await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
+    const res = await api.del(`/deliverables/${id}`, undefined, { token: admin.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.currentStatus).toBe('approved');
+  });
+
+  it('is for admins: a student gets 403, no token 401, an unknown deliverable 404', async () => {
+    const task = await createTask(['D']);
+    const id = task.deliverables[0].id;
+    expect((await api.del(`/deliverables/${id}`, undefined, { token: student.token })).status).toBe(403);
+    expect((await api.del(`/deliverables/${id}`)).status).toBe(401);
+    expect((await api.del('/deliverables/deliv_01JAAAAAAAAAAAAAAAAAAAAAAA', undefined, { token: admin.token })).status).toBe(404);
+  });
+});
