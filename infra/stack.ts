@@ -36,10 +36,7 @@ export interface GradHelperStackProps extends StackProps {
   permissions?: Partial<Record<string, FunctionPermissions>>;
   /** Where each function's handler module is; default functions/<name>/handler.ts. */
   handlerEntry?: (fn: string) => string;
-  /**
-   * Deploy the WebSocket API and the realtime function. Default: only when functions/realtime/handler.ts
-   * exists (it is being written in parallel; remove this guard once it has landed).
-   */
+  /** Deploy the WebSocket API and the realtime function (default true; tests of the HTTP side may leave it out). */
   realtime?: boolean;
   /** false: stub code instead of esbuild bundles (fast infrastructure tests). Default true. */
   bundle?: boolean;
@@ -66,7 +63,7 @@ export class GradHelperStack extends Stack {
     const contract = props.contract ?? sharedContract;
     const permissions = props.permissions ?? functionPermissions;
     const handlerEntry = props.handlerEntry ?? defaultHandlerEntry;
-    const includeRealtime = props.realtime ?? existsSync(handlerEntry('realtime'));
+    const includeRealtime = props.realtime ?? true;
 
     this.table = new AppTable(this, 'data');
     this.storage = new FileStorage(this, 'storage', { allowedOrigins: config.allowedOrigins, versioning: config.bucketVersioning });
@@ -127,6 +124,9 @@ export class GradHelperStack extends Stack {
       checkPermissionsCoverRoutes(name, perms, routeList);
       this.httpApi.addContractRoutes(makeFunction(name, entry, perms), routes);
     }
+
+    // Unmatched requests get the spec's 404 envelope from the system function.
+    if (this.functions.has('system')) this.httpApi.addNotFoundRoute(this.functions.get('system')!);
 
     if (this.realtimeApi) {
       this.realtimeApi.addRoutes(makeFunction('realtime', handlerEntry('realtime'), permissionsOf('realtime', permissions)));

@@ -43,6 +43,7 @@ export class ContractHttpApi extends Construct {
   /** Public base URL including the stage: https://{id}.execute-api.{region}.amazonaws.com/v1 */
   readonly baseUrl: string;
   private readonly routeKeys = new Map<string, string>();
+  private readonly integrations = new Map<string, apigw.HttpIntegration>();
 
   constructor(scope: Construct, id: string, props: ContractHttpApiProps) {
     super(scope, id);
@@ -93,6 +94,7 @@ export class ContractHttpApi extends Construct {
       integrationUri: fn.function.functionArn,
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
+    this.integrations.set(fn.name, integration);
     // One resource-policy statement for the whole API instead of one per route (the policy has a size limit).
     fn.function.addPermission(`${fn.name}-http-api-invoke`, {
       principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
@@ -114,5 +116,25 @@ export class ContractHttpApi extends Construct {
         reason: `Authorization is enforced in the ${fn.name} function's pipeline from the contract's access rule "${route.access}" (bearer JWT verified with a pinned algorithm, role checked); public routes are public by the product spec.`,
       });
     }
+  }
+
+  /**
+   * `$default` catches every request no contract route matches and sends it to `fn` (an endpoint group whose
+   * routes were already added), whose pipeline answers the spec's 404 envelope instead of API Gateway's
+   * bare `{"message":"Not Found"}`. Costs one small Lambda call per stray request.
+   */
+  addNotFoundRoute(fn: ProjectFunction): void {
+    const integration = this.integrations.get(fn.name);
+    if (!integration) throw new Error(`addNotFoundRoute: add ${fn.name}'s contract routes first`);
+    const cfnRoute = new apigw.CfnRoute(this, 'route-default-not-found', {
+      apiId: this.api.apiId,
+      routeKey: '$default',
+      target: `integrations/${integration.integrationId}`,
+      authorizationType: 'NONE',
+    });
+    Validations.of(cfnRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The catch-all only ever answers 404 NOT_FOUND in the error envelope; there is nothing to authorize.',
+    });
   }
 }

@@ -96,13 +96,23 @@ describe('HTTP API', () => {
     expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [idOf(stack.functions.get(fn)!.function), 'Arn'] });
   });
 
-  it('has no route that the contract does not declare', () => {
+  it('has no route that the contract does not declare, besides the $default catch-all', () => {
     const apiId = idOf(stack.httpApi.api);
     const deployed = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'))
       .filter((r) => r.Properties.ApiId.Ref === apiId)
       .map((r) => r.Properties.RouteKey)
       .filter((k: string) => !k.includes('/infra-test-placeholder/'));
-    expect(deployed.sort()).toEqual(allRoutes.map(routeKey).sort());
+    expect(deployed.sort()).toEqual([...allRoutes.map(routeKey), '$default'].sort());
+  });
+
+  it('sends unmatched requests ($default) to the system function, which answers the 404 envelope', () => {
+    const apiId = idOf(stack.httpApi.api);
+    const [catchAll] = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).filter(
+      (r) => r.Properties.ApiId.Ref === apiId && r.Properties.RouteKey === '$default',
+    );
+    const integrationId = flat(catchAll.Properties.Target).match(/^integrations\/<(\w+)>$/)?.[1];
+    const integration = resourcesOf('AWS::ApiGatewayV2::Integration')[integrationId!];
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [idOf(stack.functions.get('system')!.function), 'Arn'] });
   });
 
   it('serves stage v1 with access logs in JSON and a default throttle', () => {

@@ -33,3 +33,15 @@ describe('unknown routes', () => {
   });
 });
 
+
+describe('the $default catch-all (what API Gateway sends for unmatched requests in AWS)', () => {
+  it('answers 404 NOT_FOUND in the envelope from the system handler', async () => {
+    const { handler } = await import('../../functions/system/handler.ts');
+    const { buildHttpEvent, lambdaContext } = await import('../../infra/local/gateway.ts');
+    void stack.apiUrl; // the stack's environment must be loaded before the handler's config is read
+    const event = buildHttpEvent({ method: 'GET', path: '/nowhere', routeKey: '$default' });
+    const res = (await handler(event as never, lambdaContext('system', 'req-1'))) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+});
