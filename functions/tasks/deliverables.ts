@@ -149,9 +149,11 @@ async function writeDeliverable<T>(
   deps: TasksDeps,
   deliverableId: string,
   plan: (found: { deliverable: Deliverable; task: Task }) => DeliverableWritePlan<T>,
+  /** A strongly consistent read the caller already made, used for the first attempt. */
+  initial?: { deliverable: Deliverable; task: Task },
 ): Promise<T> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const found = await getDeliverableWithTask(deps.db, deliverableId);
+    const found = attempt === 0 && initial ? initial : await getDeliverableWithTask(deps.db, deliverableId);
     if (!found) throw notFound('Deliverable');
     const { items, result, onCancel } = plan(found);
     try {
@@ -276,7 +278,7 @@ export async function submitDeliverable(deps: TasksDeps, actor: AuthUser, delive
           await onTaskCheckFailed(deps, 1, task.id, d)(err);
         },
       };
-    });
+    }, first);
     await deps.publish(
       taskEvent('deliverable.submitted', {
         ...partiesOf(submitted.task),

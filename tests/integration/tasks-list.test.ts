@@ -87,7 +87,7 @@ async function walk(actor: Actor, query: string, limit: number): Promise<{ ids: 
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res = await api.get(`/tasks?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: actor.token });
+    const res: { status: number; body: any } = await api.get(`/tasks?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: actor.token });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data.length).toBeLessThanOrEqual(limit);
     ids.push(...res.body.data.map((t: any) => t.id));
