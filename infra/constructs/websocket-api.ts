@@ -7,11 +7,10 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ProjectFunction } from './project-function.ts';
+import { ROUTE_SELECTION_EXPRESSION, websocketRouteKeys } from '../../shared/realtime/actions.ts';
 
 export const WEBSOCKET_STAGE_NAME = 'ws';
 
-/** Client actions with their own route (anything else reaches $default, which answers with an error frame). */
-export const WEBSOCKET_ACTIONS = ['chat.typing', 'ping'] as const;
 
 export interface RealtimeApiProps {
   throttle: { rateLimit: number; burstLimit: number };
@@ -29,7 +28,7 @@ export class RealtimeApi extends Construct {
     super(scope, id);
     this.api = new apigw.WebSocketApi(this, 'api', {
       description: 'GradHelper realtime (chat, notifications, task events)',
-      routeSelectionExpression: '$request.body.action',
+      routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
     });
     this.stage = new apigw.WebSocketStage(this, 'stage', {
       webSocketApi: this.api,
@@ -51,7 +50,8 @@ export class RealtimeApi extends Construct {
     const integration = new WebSocketLambdaIntegration('realtime-integration', fn.function);
     // One-way routes, like the local gateway: the function answers (pong, error frames) through the
     // Management API, so a route response would only risk sending a second frame.
-    const routeKeys = ['$connect', '$disconnect', '$default', ...WEBSOCKET_ACTIONS];
+    // The same list the local emulator selects routes from; unknown actions reach $default (an error frame).
+    const routeKeys = websocketRouteKeys;
     for (const key of routeKeys) {
       const route = this.api.addRoute(key, { integration });
       Validations.of(route).acknowledge({
