@@ -166,6 +166,24 @@ describe('POST /tasks', () => {
     expect(delta(before, await counters())).toEqual({});
   });
 
+  it('gives a file to exactly one of two tasks created at once with it; the other writes nothing', async () => {
+    for (let round = 0; round < 3; round++) {
+      const file = await uploadFile(student);
+      const before = await counters();
+
+      const results = await Promise.all([1, 2].map(() => api.post('/tasks', taskBody({ attachments: [file.id] }), { token: student.token })));
+
+      const created = results.filter((r) => r.status === 201);
+      expect(created).toHaveLength(1);
+      const refused = results.find((r) => r.status !== 201)!;
+      // Refused by the check before writing (400), or by the attach condition inside the transaction (409).
+      expect([400, 409]).toContain(refused.status);
+      expect(refused.body.error.details.fileId).toBe(file.id);
+      expect(delta(before, await counters())).toEqual({ total: 1, pending: 1, createdToday: 1, createdThisMonth: 1 });
+      expect(await getFileById(getDb(), file.id)).toMatchObject({ attachedTo: `task#${created[0].body.data.id}` });
+    }
+  });
+
   it('increments the counters in the same write: total, pending, created today and this month', async () => {
     const before = await counters();
     await createTask(student);
