@@ -11,6 +11,8 @@ import type { FunctionName, RouteDef } from '../../shared/http/contract.ts';
 import { compileRoutes, matchRoute } from './routes.ts';
 
 export const API_BASE_PATH = '/api/v1';
+/** The function infra/ targets with the HTTP API's `$default` (catch-all) route. */
+const NOT_FOUND_FUNCTION = 'system';
 /** API Gateway HTTP API's request payload limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
@@ -201,12 +203,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (req.method === 'OPTIONS') return corsPreflight(req, res);
       const path = url.pathname.slice(API_BASE_PATH.length);
       const match = matchRoute(table, req.method ?? 'GET', path);
-      if (match === 'no-route') return envelope(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}`);
-
-      const { route, key } = match.compiled;
-      const event = toEvent(req, url, path, key, match.pathParameters, body);
-      const handler = await loadHandler(route.fn);
-      const result = (await handler(event, lambdaContext(route.fn, event.requestContext.requestId))) as APIGatewayProxyStructuredResultV2;
+      // As the stack's `$default` route: the system function answers the 404 envelope, with the CORS and
+      // security headers every response carries (a browser cannot read a response without them).
+      const { fn, key, pathParameters } =
+        match === 'no-route'
+          ? { fn: NOT_FOUND_FUNCTION, key: '$default', pathParameters: {} }
+          : { fn: match.compiled.route.fn, key: match.compiled.key, pathParameters: match.pathParameters };
+      const event = toEvent(req, url, path, key, pathParameters, body);
+      const handler = await loadHandler(fn);
+      const result = (await handler(event, lambdaContext(fn, event.requestContext.requestId))) as APIGatewayProxyStructuredResultV2;
       const payload = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
       res.writeHead(result.statusCode ?? 200, {
         ...(result.headers as Record<string, string>),

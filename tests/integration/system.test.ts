@@ -31,6 +31,21 @@ describe('unknown routes', () => {
     expect(typeof res.body.timestamp).toBe('string');
     expect(typeof res.body.requestId).toBe('string');
   });
+
+  it('carries CORS and security headers, so a browser can read the 404 (as the $default route in AWS)', async () => {
+    const res = await api.get('/no/such/route', { headers: { origin: 'http://app.test' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-request-id')).toBe(res.body.requestId);
+  });
+
+  it('answers a known path with an unknown method the same way', async () => {
+    const res = await api.del('/system/health', undefined, { headers: { origin: 'http://app.test' } });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test');
+  });
 });
 
 
