@@ -38,7 +38,8 @@ export const authenticationRequired = (message = 'Authentication required') =>
   new AppError('AUTHENTICATION_REQUIRED', message);
 export const forbidden = (message = 'You are not allowed to do this') => new AppError('UNAUTHORIZED', message);
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
-export const validationError = (field: string, issue: string, message = 'Invalid input data') =>
+/** The default message reads like the pipeline's schema errors: frontends show `error.message` as it is. */
+export const validationError = (field: string, issue: string, message = `Invalid input "${field}": ${issue}`) =>
   new AppError('VALIDATION_ERROR', message, { field, issue });
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError('CONFLICT', message, details);

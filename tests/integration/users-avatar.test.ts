@@ -115,6 +115,15 @@ describe('POST /users/avatar', () => {
     expect(await storedUser(user.id)).toEqual(before);
   });
 
+  it('says in error.message which field is wrong and why (frontends show the message)', async () => {
+    const { token } = await seedStudent();
+
+    const res = await api.post('/users/avatar', undefined, { token, form: avatarForm(Buffer.from('just text'), 'notes.txt', 'text/plain') });
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('Invalid input "avatar": must be a JPEG, PNG, GIF or WebP image');
+  });
+
   it('answers 413 PAYLOAD_TOO_LARGE for a file over MAX_AVATAR_BYTES, and accepts one exactly at it', async () => {
     const { token } = await seedStudent();
     const atLimit = Buffer.concat([PNG, Buffer.alloc(MAX_AVATAR_BYTES - PNG.length)]);
