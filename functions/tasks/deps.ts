@@ -5,7 +5,12 @@ import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { getStorage, type Storage } from '#shared/storage/s3.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
-import { publishTaskEvent, type TaskEvent } from '#shared/events/task-events.ts';
+import { publishTaskEvent, subscribeToTaskEvents, type TaskEvent } from '#shared/events/task-events.ts';
+import { deliverTaskEvent } from '#shared/notify/task-notices.ts';
+import { notify } from '#shared/notify/notify.ts';
+import { defaultNotifyDeps } from '#shared/notify/deps.ts';
+import { pushToAdmins, pushToUsers } from '#shared/realtime/push.ts';
+import { createLogger } from '#shared/log.ts';
 
 export interface TasksDeps {
   db: Db;
@@ -16,6 +21,19 @@ export interface TasksDeps {
   /** Called after a transaction commits; defaults to the shared task-event subscribers. */
   publish: (event: TaskEvent) => Promise<void>;
 }
+
+// Task events become notifications and live frames (issue #6). Registered once per cold start.
+const deliveryLog = createLogger({ service: 'tasks', component: 'task-events' });
+subscribeToTaskEvents((event) =>
+  deliverTaskEvent(
+    {
+      notify: (input) => notify(defaultNotifyDeps(deliveryLog), input),
+      pushToUsers: (userIds, frame) => pushToUsers(userIds, frame),
+      pushToAdmins: (frame) => pushToAdmins(frame),
+    },
+    event,
+  ),
+);
 
 export function defaultTasksDeps(log: Logger, now: Date): TasksDeps {
   return {
