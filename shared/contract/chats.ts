@@ -111,7 +111,7 @@ export type OpenChatBody = z.infer<typeof OpenChatBody>;
 
 export const ListMessagesQuery = PageQuery.extend({
   /** Messages older than this message id or ISO-8601 time. */
-  before: z.union([Id('msg'), IsoDateTime]).optional(),
+  before: z.union([Id('msg'), IsoDateTime], { error: 'must be a message id (msg_...) or an ISO-8601 time such as 2025-01-15T10:00:00Z' }).optional(),
 });
 
 export const SendMessageBody = z

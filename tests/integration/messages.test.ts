@@ -242,6 +242,13 @@ describe('GET /chats/{chatId}/messages', () => {
     expect((await api.get(`/chats/${pagedChat}/messages?limit=1000`, { token: pagedStudent.token })).status).toBe(400);
   });
 
+  it('says what a malformed `before` should look like', async () => {
+    const res = await api.get(`/chats/${pagedChat}/messages?before=1735689600000`, { token: pagedStudent.token });
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual({ field: 'before', issue: 'must be a message id (msg_...) or an ISO-8601 time such as 2025-01-15T10:00:00Z' });
+  });
+
   it("answers 404 to another student and 401 without a token", async () => {
     expect((await api.get(`/chats/${pagedChat}/messages`, { token: otherStudent.token })).status).toBe(404);
     expect((await api.get(`/chats/${pagedChat}/messages`)).status).toBe(401);
