@@ -250,12 +250,15 @@ describe('what a request costs', () => {
     expect(cost.counted).toEqual({ Update: 1, Query: 1, BatchGet: 1 });
   });
 
-  it('a status change is one consistent GetItem and one TransactWrite (then the detail)', async () => {
+  it('a status change is one consistent GetItem and one TransactWrite (then the detail), plus the student’s notification', async () => {
     const target = tasks.find((t) => t.status === 'pending')!;
     const cost = countRequests();
     const res = await api.put(`/tasks/${target.id}/status`, { status: 'rejected' }, { token: admin.token });
     expect(res.status).toBe(200);
-    expect(cost.counted).toEqual({ Update: 1, Get: 1, TransactWrite: 1, Query: 1, BatchGet: 1 });
+    // The change: rate-limit Update, GetItem, TransactWrite, detail Query + BatchGet.
+    // Its delivery (shared/notify): notification TransactWrite, preferences + user GetItems, and one
+    // connection Query each for the task.status_changed frame and the notification.new frame.
+    expect(cost.counted).toEqual({ Update: 1, Get: 3, TransactWrite: 2, Query: 3, BatchGet: 1 });
     target.status = 'rejected';
   });
 });
