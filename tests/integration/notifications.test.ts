@@ -11,6 +11,8 @@ import { outboxFor } from '../../shared/mail/outbox.ts';
 import { notificationKeys, toNotificationItem, type Notification } from '../../shared/db/entities/notification.ts';
 import { newId } from '../../shared/ids.ts';
 import { connectSocket } from '../support/ws.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connectionKeys, newConnection, toConnectionItem } from '../../shared/db/entities/connection.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -197,6 +199,38 @@ describe('notification preferences', () => {
   });
 });
 
+describe('the profile’s master switches (PUT /users/profile preferences)', () => {
+  it('e-mails nothing while the profile’s emailUpdates is off, whatever the category switches say', async () => {
+    const student = await seedStudent();
+    const off = await api.put('/users/profile', { profile: { preferences: { emailUpdates: false } } }, { token: student.token });
+    expect(off.status).toBe(200);
+
+    const result = await taskUpdate(student.user.id, 'Unmailed update');
+
+    expect(result.emailed).toBe(false);
+    expect(await outboxFor(stack.outboxDir, student.user.email)).toEqual([]);
+    const list = await api.get('/notifications', { token: student.token });
+    expect(list.body.data.map((n: Notification) => n.title)).toEqual(['Unmailed update']);
+  });
+
+  it('pushes no notification.new while the profile’s notifications switch is off, and pushes again once it is on', async () => {
+    const student = await seedStudent();
+    const socket = await connectSocket(stack.wsUrl, student.token);
+    try {
+      await api.put('/users/profile', { profile: { preferences: { notifications: false } } }, { token: student.token });
+      const quiet = await taskUpdate(student.user.id, 'Quiet update');
+      expect(quiet.pushed).toBe(false);
+      expect(await socket.receives('notification.new', 400)).toBe(false);
+
+      await api.put('/users/profile', { profile: { preferences: { notifications: true } } }, { token: student.token });
+      const { notification } = await taskUpdate(student.user.id, 'Live update');
+      expect((await socket.next('notification.new')).data).toMatchObject({ id: notification.id });
+    } finally {
+      await socket.close();
+    }
+  });
+});
+
 describe('announcements', () => {
   it('lets an admin announce to students; students see it until it expires, admins do not', async () => {
     const admin = await seedAdmin();
@@ -264,4 +298,32 @@ describe('live delivery over the WebSocket', () => {
       await Promise.all([studentSocket.close(), adminSocket.close()]);
     }
   });
+});
+
+describe('announcement fan-out at scale', () => {
+  it('reaches every live connection among thousands exactly once and clears the stale ones', async () => {
+    const admin = await seedAdmin();
+    const db = getDb();
+    // 1500 connection items whose sockets are long gone (a missed $disconnect): the Management API answers 410.
+    const now = new Date();
+    const stale = Array.from({ length: 1500 }, (_, i) => toConnectionItem(newConnection({ connectionId: `stale-${i}`, userId: `user_stale_${i}`, role: 'student' }, now)));
+    for (let i = 0; i < stale.length; i += 25) {
+      await db.doc.send(new BatchWriteCommand({ RequestItems: { [db.tableName]: stale.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    }
+    const live = await Promise.all([seedStudent(), seedStudent()].map(async (p) => connectSocket(stack.wsUrl, (await p).token)));
+    try {
+      const created = await api.post('/admin/announcements', { title: 'Scale', message: 'to everyone', targetAudience: 'students' }, { token: admin.token });
+      expect(created.status).toBe(201);
+      for (const socket of live) {
+        expect((await socket.next('system.announcement')).data.id).toBe(created.body.data.id);
+        expect(await socket.receives('system.announcement', 300)).toBe(false);
+      }
+      const remaining = await db.doc.send(
+        new QueryCommand({ TableName: db.tableName, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': connectionKeys.byRole('student').gsi2pk }, Select: 'COUNT' }),
+      );
+      expect(remaining.Count).toBe(live.length);
+    } finally {
+      await Promise.all(live.map((s) => s.close()));
+    }
+  }, 120_000);
 });
