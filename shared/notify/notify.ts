@@ -67,10 +67,13 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   };
   await storeNotification(deps.db, notification, now);
 
-  const preferences = await getNotificationPreferences(deps.db, input.userId);
+  // The profile's `notifications` and `emailUpdates` (PUT /users/profile) are master switches over the
+  // per-category ones: a user who turned e-mail updates off in their profile gets no e-mail at all.
+  const [preferences, user] = await Promise.all([getNotificationPreferences(deps.db, input.userId), getUserById(deps.db, input.userId)]);
   const category = preferenceCategory(input.type);
-  const pushAllowed = category === 'always' || !category.push || preferences.push[category.push];
-  const emailAllowed = category !== 'always' && Boolean(category.email) && preferences.email[category.email!];
+  const pushAllowed = category === 'always' || (user?.preferences.notifications !== false && (!category.push || preferences.push[category.push]));
+  const emailAllowed =
+    category !== 'always' && Boolean(category.email) && preferences.email[category.email!] && user?.preferences.emailUpdates !== false;
 
   let pushed = false;
   if (pushAllowed) {
@@ -84,7 +87,6 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   let emailed = false;
   if (emailAllowed) {
     try {
-      const user = await getUserById(deps.db, input.userId);
       if (user && user.status === 'active') {
         const link = input.link ? `\n\n${deps.appUrl}${input.link}` : '';
         await deps.mailer.send({ to: user.email, subject: input.title, text: `${input.message}${link}\n\nYou can change which e-mails you get in your notification settings.` });
