@@ -72,7 +72,8 @@ async function deleteQuietly(deps: AvatarDeps, key: string): Promise<void> {
 
 /** Presigned GET of the user's current avatar; 404 for an unknown user and for one without an avatar alike. */
 export async function avatarDownloadUrl(db: Db, storage: Storage, userId: string): Promise<string> {
-  const user = await getUserById(db, userId);
+  // Consistent: clients load the new avatar URL right after uploading, and the redirect is cached for minutes.
+  const user = await getUserById(db, userId, { consistent: true });
   if (!user?.avatarFileKey) throw notFound('Avatar');
   return (await presignGet(storage, { key: user.avatarFileKey, expiresInSeconds: URL_TTL.downloadSeconds })).url;
 }

@@ -35,7 +35,9 @@ export function adminUserOf(user: User, appUrl: string) {
 }
 
 export async function getProfile(db: Db, userId: string): Promise<User> {
-  const user = await getUserById(db, userId);
+  // Consistent: clients read their profile right after sign-up or an edit (and re-read it on a lost race),
+  // where an eventually consistent read may still miss the write.
+  const user = await getUserById(db, userId, { consistent: true });
   // A valid token for a user that no longer exists (deleted after sign-in).
   if (!user) throw notFound('User');
   return user;

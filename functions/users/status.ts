@@ -17,7 +17,8 @@ export interface StatusRequest {
  */
 export async function setUserStatus(db: Db, actor: AuthUser, userId: string, request: StatusRequest, now: Date): Promise<User> {
   if (userId === actor.id) throw validationError('userId', 'admins cannot change their own status', 'You cannot change your own status');
-  const user = await getUserById(db, userId);
+  // Consistent: a stale status would turn "undo the suspension I just made" into a no-op answered 200.
+  const user = await getUserById(db, userId, { consistent: true });
   if (!user) throw notFound('User');
   if (user.status === request.status) return user;
 

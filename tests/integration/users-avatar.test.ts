@@ -4,9 +4,10 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedStudent } from '../support/users.ts';
-import { getDb } from '../../shared/db/client.ts';
+import { getDb, type Db } from '../../shared/db/client.ts';
 import { getStorage } from '../../shared/storage/s3.ts';
 import { userKeys } from '../../shared/db/entities/user.ts';
+import { avatarDownloadUrl } from '../../functions/users/avatar.ts';
 
 const MAX_AVATAR_BYTES = 64 * 1024;
 const stack = useTestStack({ MAX_AVATAR_BYTES: String(MAX_AVATAR_BYTES) });
@@ -23,6 +24,22 @@ function avatarForm(content: Buffer, filename = 'me.png', type = 'image/png', fi
   const form = new FormData();
   form.append(field, new Blob([new Uint8Array(content)], { type }), filename);
   return form;
+}
+
+/**
+ * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
+ * `key` still answers `stale`, a consistent one sees the table. DynamoDB Local is always consistent, so this
+ * stands in for a replica that has not caught up.
+ */
+function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
+  const db = getDb();
+  const send = (command: unknown) => {
+    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
+      return Promise.resolve({ Item: stale, $metadata: {} });
+    }
+    return db.doc.send(command as GetCommand);
+  };
+  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
 }
 
 async function storedUser(userId: string) {
@@ -177,6 +194,17 @@ describe('GET /users/{userId}/avatar', () => {
     expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(location.pathname).toContain(`avatars/${user.id}/`);
     expect(res.headers.get('cache-control')).toBe('private, max-age=240');
+  });
+
+  it('serves the avatar just uploaded, not the one a lagging replica still shows (the redirect is cached for minutes)', async () => {
+    const { user, token } = await seedStudent();
+    await api.post('/users/avatar', undefined, { token, form: avatarForm(PNG) });
+    const withFirst = await storedUser(user.id);
+    await api.post('/users/avatar', undefined, { token, form: avatarForm(GIF, 'me.gif', 'image/gif') });
+
+    const url = await avatarDownloadUrl(laggingReplica(userKeys.user(user.id), withFirst), getStorage(), user.id);
+
+    expect(new URL(url).pathname).toContain((await storedUser(user.id)).avatarFileKey);
   });
 
   it('answers 404 for a user without an avatar and for an unknown user alike', async () => {

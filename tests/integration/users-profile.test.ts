@@ -3,11 +3,29 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
-import { getDb } from '../../shared/db/client.ts';
+import { getDb, type Db } from '../../shared/db/client.ts';
 import { userKeys } from '../../shared/db/entities/user.ts';
+import { getProfile, updateProfile } from '../../functions/users/profile.ts';
+import type { UpdateProfileBody } from '../../shared/contract/users.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
+
+/**
+ * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
+ * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
+ * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
+ */
+function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
+  const db = getDb();
+  const send = (command: unknown) => {
+    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
+      return Promise.resolve({ Item: stale, $metadata: {} });
+    }
+    return db.doc.send(command as GetCommand);
+  };
+  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
+}
 
 async function storedItem(userId: string) {
   const db = getDb();
@@ -144,6 +162,18 @@ describe('PUT /users/profile', () => {
     expect(item.gsi1sk).toBe(`${user.createdAt}#${user.id}`);
     const found = await api.get('/users/students?search=QUINTESSA', { token: admin.token });
     expect(found.body.data.map((u: { id: string }) => u.id)).toEqual([user.id]);
+  });
+
+  it('reads the profile consistently: a read right after sign-up finds the user, an edit right after another keeps it', async () => {
+    const { user, token } = await seedStudent();
+    const key = userKeys.user(user.id);
+    expect((await getProfile(laggingReplica(key, undefined), user.id)).id).toBe(user.id);
+
+    const beforeFirstEdit = await storedItem(user.id);
+    await api.put('/users/profile', { name: 'First Edit' }, { token });
+    const updated = await updateProfile(laggingReplica(key, beforeFirstEdit), user.id, { profile: { major: 'History' } } as UpdateProfileBody, new Date());
+
+    expect(updated).toMatchObject({ name: 'First Edit', major: 'History' });
   });
 
   it('applies two concurrent edits of different preferences without losing either', async () => {

@@ -3,7 +3,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
-import { getDb } from '../../shared/db/client.ts';
+import { getDb, type Db } from '../../shared/db/client.ts';
+import { setUserStatus } from '../../functions/users/status.ts';
 import { changeUserStatus, getUserById, userKeys, userStatsKey, userStatsAttribute, type UserStatus } from '../../shared/db/entities/user.ts';
 
 const stack = useTestStack();
@@ -29,6 +30,22 @@ function delta(before: Record<string, number>, after: Record<string, number>): R
 async function storedItem(userId: string) {
   const db = getDb();
   return (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.user(userId), ConsistentRead: true }))).Item!;
+}
+
+/**
+ * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
+ * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
+ * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
+ */
+function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
+  const db = getDb();
+  const send = (command: unknown) => {
+    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
+      return Promise.resolve({ Item: stale, $metadata: {} });
+    }
+    return db.doc.send(command as GetCommand);
+  };
+  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
 }
 
 const listIds = async (token: string, status: UserStatus) =>
@@ -152,6 +169,18 @@ describe('PUT /users/{userId}/status', () => {
 
     expect(results.map((r) => r.status)).toEqual(students.map(() => 200));
     expect(delta(before, await counters())).toEqual({ student_active: -8, student_suspended: 8 });
+  });
+
+  it('reads the user consistently, so undoing a suspension right after it is not lost to a lagging replica', async () => {
+    const admin = await seedAdmin();
+    const { user } = await seedStudent();
+    const whileActive = await storedItem(user.id);
+    await api.put(`/users/${user.id}/status`, { status: 'suspended' }, { token: admin.token });
+
+    const result = await setUserStatus(laggingReplica(userKeys.user(user.id), whileActive), admin.user, user.id, { status: 'active' }, new Date());
+
+    expect(result.status).toBe('active');
+    expect((await storedItem(user.id)).status).toBe('active');
   });
 
   it('answers 404 for an unknown user', async () => {

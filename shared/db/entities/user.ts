@@ -88,8 +88,9 @@ export function fromUserItem(item: Record<string, unknown>): User {
   return { ...u, preferences: u.preferences ?? defaultPreferences, sessionVersion: u.sessionVersion ?? 0 };
 }
 
-export async function getUserById(db: Db, userId: string): Promise<User | undefined> {
-  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.user(userId) }));
+/** `consistent`: read the latest write (the read before a conditional write, or right after sign-up). */
+export async function getUserById(db: Db, userId: string, options: { consistent?: boolean } = {}): Promise<User | undefined> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.user(userId), ...(options.consistent ? { ConsistentRead: true } : {}) }));
   return out.Item ? fromUserItem(out.Item) : undefined;
 }
 
