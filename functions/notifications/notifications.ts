@@ -55,7 +55,8 @@ export async function listNotifications(db: Db, input: ListNotificationsInput, n
 }
 
 async function getOwnNotification(db: Db, userId: string, notificationId: string, now: Date) {
-  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: notificationKeys.notification(userId, notificationId) }));
+  // Consistent: clients mark a notification read (or delete it) the moment `notification.new` brings it.
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: notificationKeys.notification(userId, notificationId), ConsistentRead: true }));
   if (!out.Item || isExpired(out.Item, nowSeconds(now))) throw notFound('Notification');
   return out.Item;
 }

@@ -3,7 +3,8 @@ import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
-import { getDb } from '../../shared/db/client.ts';
+import { getDb, type Db } from '../../shared/db/client.ts';
+import { listNotifications, markNotificationRead } from '../../functions/notifications/notifications.ts';
 import { createLogger } from '../../shared/log.ts';
 import { notify, type NotifyInput } from '../../shared/notify/notify.ts';
 import { defaultNotifyDeps } from '../../shared/notify/deps.ts';
@@ -20,6 +21,22 @@ const api = apiClient(() => stack.apiUrl);
 const send = (input: NotifyInput) => notify(defaultNotifyDeps(createLogger()), input);
 const taskUpdate = (userId: string, title = 'Task moved') =>
   send({ userId, type: 'task_update', title, message: `${title}: now in progress`, data: { taskId: 'task_x' }, link: '/tasks/task_x' });
+
+/**
+ * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
+ * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
+ * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
+ */
+function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
+  const db = getDb();
+  const send = (command: unknown) => {
+    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
+      return Promise.resolve({ Item: stale, $metadata: {} });
+    }
+    return db.doc.send(command as GetCommand);
+  };
+  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
+}
 
 describe('GET /notifications', () => {
   let student: Actor;
@@ -129,6 +146,31 @@ describe('reading notifications', () => {
     const page = await api.get('/notifications?limit=100', { token: student.token });
     expect(page.body.data).toHaveLength(100);
     expect(page.body.data.every((n: Notification) => n.read)).toBe(true);
+  });
+
+  it('reads the unread state consistently: the list fetched right after read-all shows nothing unread', async () => {
+    const student = await seedStudent();
+    await taskUpdate(student.user.id);
+    await taskUpdate(student.user.id);
+    const db = getDb();
+    const stateKey = notificationKeys.state(student.user.id);
+    const beforeReadAll = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: stateKey, ConsistentRead: true }))).Item;
+    await api.put('/notifications/read-all', undefined, { token: student.token });
+
+    const page = await listNotifications(laggingReplica(stateKey, beforeReadAll), { userId: student.user.id, unreadOnly: true, limit: 20 }, new Date());
+
+    expect(page.unreadCount).toBe(0);
+    expect(page.items).toEqual([]);
+  });
+
+  it('finds a notification marked read the moment it arrives (clients react to notification.new)', async () => {
+    const student = await seedStudent();
+    const { notification } = await taskUpdate(student.user.id);
+    const justWritten = laggingReplica(notificationKeys.notification(student.user.id, notification.id), undefined);
+
+    const read = await markNotificationRead(justWritten, student.user.id, notification.id, new Date());
+
+    expect(read).toMatchObject({ id: notification.id, read: true });
   });
 
   it('answers 404 when a student tries to read or delete another student’s notification', async () => {

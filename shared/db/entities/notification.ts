@@ -76,7 +76,8 @@ export function isExpired(item: Record<string, unknown>, nowSeconds: number): bo
 }
 
 export async function getNotificationState(db: Db, userId: string): Promise<NotificationState> {
-  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: notificationKeys.state(userId) }));
+  // Consistent: the list a client fetches right after read-all must not show the old watermark and count.
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: notificationKeys.state(userId), ConsistentRead: true }));
   return { unread: Math.max(0, Number(out.Item?.unread ?? 0)), readUpTo: (out.Item?.readUpTo as string) ?? '' };
 }
 
