@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMIT_EXCEEDED'
-  | 'INTERNAL_SERVER_ERROR';
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
 
 const statusByCode: Record<ErrorCode, number> = {
   AUTHENTICATION_REQUIRED: 401,
@@ -18,6 +19,8 @@ const statusByCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_SERVER_ERROR: 500,
+  /** A feature this deployment has not been configured for (e.g. Google sign-in without a client id). */
+  SERVICE_UNAVAILABLE: 503,
 };
 
 export class AppError extends Error {

@@ -33,7 +33,7 @@ function keySetFor(url: string) {
 
 /** Throws 401 for any token Google did not issue to this client for a verified e-mail. */
 export async function verifyGoogleIdToken(idToken: string, config: GoogleVerifierConfig): Promise<GoogleIdentity> {
-  if (!config.clientId) throw new AppError('INTERNAL_SERVER_ERROR', 'Google sign-in is not configured (GOOGLE_CLIENT_ID)');
+  if (!config.clientId) throw new AppError('SERVICE_UNAVAILABLE', 'Google sign-in is not enabled on this server');
   let payload;
   try {
     ({ payload } = await jwtVerify(idToken, keySetFor(config.jwksUrl), {

@@ -449,3 +449,11 @@ describe('POST /auth/forgot-password and POST /auth/reset-password', () => {
     expect((await api.post('/auth/forgot-password', '{"email"')).status).toBe(400);
   });
 });
+
+describe('POST /auth/google on a server without GOOGLE_CLIENT_ID', () => {
+  it('answers 503 SERVICE_UNAVAILABLE saying Google sign-in is not enabled, without internals', async () => {
+    const res = await api.post('/auth/google', { googleToken: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln' });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'Google sign-in is not enabled on this server' } });
+  });
+});
