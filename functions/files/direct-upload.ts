@@ -2,11 +2,12 @@
 // pending record, the browser sends the bytes to S3, and confirm checks what arrived before the file can
 // be used. Pending objects live under tmp/ (a 1-day lifecycle rule removes abandoned ones); confirm
 // copies the object to uploads/ so only checked files sit where nothing expires.
+import { randomUUID } from 'node:crypto';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import { isConditionFailed } from '#shared/db/errors.ts';
-import { AppError, notFound, payloadTooLarge } from '#shared/errors.ts';
+import { AppError, conflict, notFound, payloadTooLarge } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import { fileKeys, fromFileItem, getFileById, objectKeys, toFileItem, type FileCategory, type FileRecord } from '#shared/db/entities/file.ts';
 import { presignPost, URL_TTL } from '#shared/storage/presign.ts';
@@ -70,10 +71,22 @@ const isMissingObject = (err: unknown) => {
 };
 
 /**
+ * How long one confirm may hold its claim on a pending record. Longer than the function's timeout, so a
+ * claim only outlives its holder when the holder died; then the next confirm takes over.
+ */
+export const CONFIRM_CLAIM_MS = 30_000;
+/** How long a confirm that finds another one at work waits for it before answering 409. */
+const CONFIRM_WAIT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
  * Checks the uploaded object (HeadObject: size and Content-Type; ranged GET: the leading bytes), moves it
- * to uploads/ and marks the record confirmed, once (pending -> confirmed is conditional). Confirming a
- * confirmed file again returns it unchanged. A rejected object is deleted; the record stays pending until
- * it expires, so the client may upload again while its POST policy is valid.
+ * to uploads/ and marks the record confirmed. One confirm at a time does the work: it first claims the
+ * pending record (conditional update with a token and a deadline); a concurrent confirm waits for it and
+ * answers the same file (or 409 if it does not finish). Confirming a confirmed file returns it unchanged.
+ * A rejected object is deleted and the claim released; the record stays pending until it expires, so the
+ * client may upload again while its POST policy is valid.
  */
 export async function confirmDirectUpload(deps: FilesDeps, actor: AuthUser, fileId: string): Promise<FileRecord> {
   const record = await getFileById(deps.db, fileId, deps.now);
@@ -81,31 +94,101 @@ export async function confirmDirectUpload(deps: FilesDeps, actor: AuthUser, file
   if (!record || record.ownerId !== actor.id) throw notFound('File');
   if (record.status === 'confirmed') return record;
 
+  const token = randomUUID();
+  if (!(await claimConfirm(deps, record, token))) return waitForConfirm(deps, fileId);
+  let confirmed: FileRecord | undefined;
+  try {
+    confirmed = await checkAndConfirm(deps, record, token);
+    return confirmed;
+  } finally {
+    if (!confirmed) await releaseClaim(deps, record.id, token);
+  }
+}
+
+async function claimConfirm(deps: FilesDeps, record: FileRecord, token: string): Promise<boolean> {
+  const nowMs = deps.now.getTime();
+  try {
+    await deps.db.doc.send(
+      new UpdateCommand({
+        TableName: deps.db.tableName,
+        Key: fileKeys.file(record.id),
+        UpdateExpression: 'SET confirmToken = :token, confirmingUntil = :until',
+        ConditionExpression:
+          '#status = :pending AND ownerId = :owner AND expiresAt > :nowSeconds AND (attribute_not_exists(confirmingUntil) OR confirmingUntil < :nowMs)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':until': nowMs + CONFIRM_CLAIM_MS,
+          ':pending': 'pending',
+          ':owner': record.ownerId,
+          ':nowSeconds': Math.floor(nowMs / 1000),
+          ':nowMs': nowMs,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
+}
+
+async function releaseClaim(deps: FilesDeps, fileId: string, token: string): Promise<void> {
+  await deps.db.doc
+    .send(
+      new UpdateCommand({
+        TableName: deps.db.tableName,
+        Key: fileKeys.file(fileId),
+        UpdateExpression: 'REMOVE confirmToken, confirmingUntil',
+        ConditionExpression: 'confirmToken = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    )
+    .catch((err) => {
+      // Not fatal: the claim lapses by itself after CONFIRM_CLAIM_MS.
+      if (!isConditionFailed(err)) deps.log?.warn('could not release a confirm claim', { fileId, error: err });
+    });
+}
+
+/** Another confirm holds the claim: wait for its outcome. */
+async function waitForConfirm(deps: FilesDeps, fileId: string): Promise<FileRecord> {
+  for (let waited = 0; waited <= CONFIRM_WAIT_MS; waited += 250) {
+    const current = await getFileById(deps.db, fileId, deps.now);
+    if (!current) throw notFound('File');
+    if (current.status === 'confirmed') return current;
+    if (current.confirmingUntil === undefined) break; // the other confirm gave up (its caller got the reason)
+    await sleep(250);
+  }
+  throw conflict('This upload is being confirmed by another request or was just rejected; check it and retry', { fileId });
+}
+
+async function checkAndConfirm(deps: FilesDeps, record: FileRecord, token: string): Promise<FileRecord> {
   const { s3, bucket } = deps.storage;
-  const reject = async (issue: string) => {
+  const reject = async (issue: string): Promise<never> => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a rejected upload', { key: record.s3Key, error: err }));
-    return new AppError('VALIDATION_ERROR', `Upload of "${record.originalName}" was rejected: ${issue}`, { field: 'file', issue });
+    throw new AppError('VALIDATION_ERROR', `Upload of "${record.originalName}" was rejected: ${issue}`, { field: 'file', issue });
   };
 
   let head;
   try {
     head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: record.s3Key }));
   } catch (err) {
-    if (isMissingObject(err)) {
-      throw new AppError('VALIDATION_ERROR', `Nothing was uploaded for "${record.originalName}" yet`, { field: 'fileId', issue: 'no uploaded object; POST the file to the upload URL first' });
-    }
-    throw err;
+    if (!isMissingObject(err)) throw err;
+    throw new AppError('VALIDATION_ERROR', `Nothing was uploaded for "${record.originalName}" yet`, {
+      field: 'fileId',
+      issue: 'no uploaded object; POST the file to the upload URL first',
+    });
   }
-  if (head.ContentLength !== record.size) throw await reject(`size is ${head.ContentLength} bytes, ${record.size} were declared`);
+  if (head.ContentLength !== record.size) return reject(`size is ${head.ContentLength} bytes, ${record.size} were declared`);
   const storedType = (head.ContentType ?? '').split(';')[0].trim().toLowerCase();
-  if (storedType !== record.mime) throw await reject(`type is "${head.ContentType ?? ''}", "${record.mime}" was declared`);
+  if (storedType !== record.mime) return reject(`type is "${head.ContentType ?? ''}", "${record.mime}" was declared`);
 
   const sample = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: record.s3Key, Range: `bytes=0-${SNIFF_BYTES - 1}` }));
   const headBytes = Buffer.from(await sample.Body!.transformToByteArray());
   try {
     resolveFileType({ fileName: record.originalName, declaredMime: record.mime, head: headBytes, field: 'file' });
   } catch (err) {
-    if (err instanceof AppError) throw await reject((err.details?.issue as string | undefined) ?? err.message);
+    if (err instanceof AppError) return reject((err.details?.issue as string | undefined) ?? err.message);
     throw err;
   }
 
@@ -120,33 +203,27 @@ export async function confirmDirectUpload(deps: FilesDeps, actor: AuthUser, file
       Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
     }),
   );
-  const confirmedAt = deps.now.toISOString();
+  let out;
   try {
-    const out = await deps.db.doc.send(
+    out = await deps.db.doc.send(
       new UpdateCommand({
         TableName: deps.db.tableName,
         Key: fileKeys.file(record.id),
-        UpdateExpression: 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at REMOVE expiresAt',
-        ConditionExpression: '#status = :pending AND ownerId = :owner AND expiresAt > :nowSeconds',
+        UpdateExpression: 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at REMOVE expiresAt, confirmToken, confirmingUntil',
+        // Still ours: pending, claimed by this request (a claim that lapsed and was taken over fails here).
+        ConditionExpression: '#status = :pending AND confirmToken = :token',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':confirmed': 'confirmed',
-          ':pending': 'pending',
-          ':key': finalKey,
-          ':at': confirmedAt,
-          ':owner': actor.id,
-          ':nowSeconds': Math.floor(deps.now.getTime() / 1000),
-        },
+        ExpressionAttributeValues: { ':confirmed': 'confirmed', ':pending': 'pending', ':key': finalKey, ':at': deps.now.toISOString(), ':token': token },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a confirmed tmp object', { key: record.s3Key, error: err }));
-    return fromFileItem(out.Attributes!);
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
-    // A concurrent confirm won (same object, same final key: keep it), or the record expired meanwhile.
-    const now = await getFileById(deps.db, fileId, deps.now);
-    if (now?.status === 'confirmed') return now;
+    const current = await getFileById(deps.db, record.id, deps.now);
+    if (current?.status === 'confirmed') return current;
     throw notFound('File');
   }
+  // The checked copy is in place; the tmp object would expire anyway, so a failed delete is only logged.
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a confirmed tmp object', { key: record.s3Key, error: err }));
+  return fromFileItem(out.Attributes!);
 }

@@ -198,6 +198,60 @@ describe('POST /files/{fileId}/confirm', () => {
     expect(second.body.data.id).toBe(first.body.data.id);
   });
 
+  it('confirms once when several confirms race: every caller gets the file, one object stays', async () => {
+    const student = await seedStudent();
+    const content = bigPdf(50_000);
+    const g = await grantFor(student, { name: 'race.pdf', type: 'application/pdf', size: content.length });
+    await postToBucket(g, content);
+
+    const results = await Promise.all(Array.from({ length: 4 }, () => confirm(student, g.fileId)));
+
+    expect(results.map((r) => [r.status, r.body.error?.message])).toEqual(Array(4).fill([200, undefined]));
+    expect(new Set(results.map((r) => r.body.data.id))).toEqual(new Set([g.fileId]));
+    expect(await objectExists(`uploads/${student.user.id}/${g.fileId}/race.pdf`)).toBe(true);
+    expect(await objectExists(`tmp/${student.user.id}/${g.fileId}`)).toBe(false);
+  });
+
+  it('takes over the claim of a confirm that died, and answers 409 while a live one holds it', async () => {
+    const student = await seedStudent();
+    const content = fixtures.pdf();
+    const g = await grantFor(student, { name: 'claimed.pdf', type: 'application/pdf', size: content.length });
+    await postToBucket(g, content);
+    const db = getDb();
+    const claim = (until: number) =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: fileKeys.file(g.fileId),
+          UpdateExpression: 'SET confirmToken = :t, confirmingUntil = :u',
+          ExpressionAttributeValues: { ':t': 'someone-else', ':u': until },
+        }),
+      );
+
+    await claim(Date.now() + 60_000);
+    const busy = await confirm(student, g.fileId);
+    await claim(Date.now() - 1);
+    const takenOver = await confirm(student, g.fileId);
+
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.code).toBe('CONFLICT');
+    expect(takenOver.status).toBe(200);
+    const record = await getFileById(db, g.fileId);
+    expect(record?.status).toBe('confirmed');
+    expect(record?.confirmToken).toBeUndefined();
+  });
+
+  it('releases its claim when it rejects an upload, so the next confirm proceeds at once', async () => {
+    const student = await seedStudent();
+    const g = await grantFor(student, { name: 'later.pdf', type: 'application/pdf', size: fixtures.pdf().length });
+    expect((await confirm(student, g.fileId)).status).toBe(400); // nothing uploaded yet
+    await postToBucket(g, fixtures.pdf());
+
+    const res = await confirm(student, g.fileId);
+
+    expect(res.status).toBe(200);
+  });
+
   it('refuses when nothing was uploaded, and keeps the record pending for a retry', async () => {
     const student = await seedStudent();
     const g = await grantFor(student, { name: 'a.pdf', type: 'application/pdf', size: 1000 });

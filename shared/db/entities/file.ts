@@ -39,6 +39,9 @@ export interface FileRecord {
   confirmedAt?: string;
   /** Pending records only: epoch seconds after which the record is dead (DynamoDB TTL + a check on read). */
   expiresAt?: number;
+  /** Pending records only, while one confirm request works on it: its token and deadline (epoch ms). */
+  confirmToken?: string;
+  confirmingUntil?: number;
 }
 
 export const fileKeys = {
