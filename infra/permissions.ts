@@ -39,7 +39,8 @@ export interface FunctionPermissions {
 export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> = {
   system: { table: 'read', bucket: { access: 'read', prefixes: [] } },
   auth: { table: 'readwrite', jwtSecret: true, ses: true, memoryMb: 1024 },
-  users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true },
+  // websocket: suspension closes the user's open connections.
+  users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true, websocket: true },
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
   // Deliverable files are stored under uploads/ and task views embed presigned GET URLs.
   tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },

@@ -8,6 +8,7 @@ import { adminUserOf, getProfile, profileOf, updateProfile } from './profile.ts'
 import { AVATAR_REDIRECT_MAX_AGE_SECONDS, avatarDownloadUrl, uploadAvatar } from './avatar.ts';
 import { listDirectory } from './directory.ts';
 import { setUserStatus } from './status.ts';
+import { disconnectUser } from '#shared/realtime/push.ts';
 
 const { APP_URL, API_URL } = getConfig();
 
@@ -37,6 +38,6 @@ export const handler = createHttpHandler(usersRoutes, {
 
   getUser: async ({ params }) => adminUserOf(await getProfile(getDb(), params.userId), APP_URL),
 
-  updateStatus: async ({ auth, params, body, request }) =>
-    adminUserOf(await setUserStatus(getDb(), auth, params.userId, body, request.now), APP_URL),
+  updateStatus: async ({ auth, params, body, request, log }) =>
+    adminUserOf(await setUserStatus(getDb(), auth, params.userId, body, request.now, { disconnectUser: (id) => disconnectUser(id), log }), APP_URL),
 });

@@ -4,6 +4,10 @@ import type { Db } from '#shared/db/client.ts';
 import { changeUserStatus, getUserById, type User, type UserStatus } from '#shared/db/entities/user.ts';
 import { conflict, notFound, validationError } from '#shared/errors.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
+import type { Logger } from '#shared/log.ts';
+
+/** Ends a user's open WebSocket connections (injected: the realtime push module in production). */
+export type DisconnectUser = (userId: string) => Promise<number>;
 
 export interface StatusRequest {
   status: UserStatus;
@@ -15,7 +19,14 @@ export interface StatusRequest {
  * already has is an idempotent no-op (a retried request succeeds and the counters do not move). An admin
  * cannot change their own status: suspending oneself would lock the last admin out, and nothing else is useful.
  */
-export async function setUserStatus(db: Db, actor: AuthUser, userId: string, request: StatusRequest, now: Date): Promise<User> {
+export async function setUserStatus(
+  db: Db,
+  actor: AuthUser,
+  userId: string,
+  request: StatusRequest,
+  now: Date,
+  realtime?: { disconnectUser: DisconnectUser; log: Logger },
+): Promise<User> {
   if (userId === actor.id) throw validationError('userId', 'admins cannot change their own status', 'You cannot change your own status');
   // Consistent: a stale status would turn "undo the suspension I just made" into a no-op answered 200.
   const user = await getUserById(db, userId, { consistent: true });
@@ -26,6 +37,10 @@ export async function setUserStatus(db: Db, actor: AuthUser, userId: string, req
   if (result === 'missing') throw notFound('User');
   if (result === 'conflict') {
     throw conflict('The user\'s status was changed by someone else meanwhile; reload and try again', { expectedStatus: user.status });
+  }
+  // Revoked sessions stop refreshes; open sockets would otherwise keep receiving pushes for up to 2 hours.
+  if (request.status === 'suspended' && realtime) {
+    await realtime.disconnectUser(userId).catch((err) => realtime.log.warn('could not close the suspended user\'s connections', { userId, error: err }));
   }
   return result;
 }

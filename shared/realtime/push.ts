@@ -1,7 +1,7 @@
 // The push module every domain uses to reach connected clients: it finds the connections of the users
 // concerned and posts one frame to each through the API Gateway Management API, a bounded number at a time.
 // A push never fails the request that caused it: problems are logged and counted in the result.
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { getConfig } from '../config.ts';
 import { getDb, type Db } from '../db/client.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -263,4 +263,31 @@ export async function isUserConnected(userId: string, overrides: Partial<Pick<Pu
   const db = overrides.db ?? getDb();
   const now = (overrides.now ?? (() => new Date()))();
   return (await listConnectionsByUser(db, userId, now)).length > 0;
+}
+
+/**
+ * Closes every open connection of a user (suspension): DeleteConnection on the Management API ends the
+ * socket (API Gateway then runs $disconnect) and the item is deleted here too, so nothing is pushed to
+ * it meanwhile. Returns how many connections were closed; never throws for delivery problems.
+ */
+export async function disconnectUser(userId: string, overrides: Partial<PushDeps> = {}): Promise<number> {
+  const deps = pushDeps(overrides);
+  if (!deps.client) return 0;
+  const client = deps.client;
+  const connections = await listConnectionsByUser(deps.db, userId, deps.now());
+  let closed = 0;
+  await forEachBounded(connections, deps.concurrency, async (c) => {
+    try {
+      await client.send(new DeleteConnectionCommand({ ConnectionId: c.connectionId }));
+      closed++;
+    } catch (err) {
+      if (!isGone(err)) deps.log.warn('could not close connection', { connectionId: c.connectionId, userId, error: err });
+    }
+    try {
+      await deleteConnection(deps.db, c.connectionId);
+    } catch (err) {
+      deps.log.warn('could not delete connection', { connectionId: c.connectionId, error: err });
+    }
+  });
+  return closed;
 }

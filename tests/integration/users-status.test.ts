@@ -246,3 +246,28 @@ describe('suspension through the auth endpoints', () => {
     expect((await api.post('/auth/refresh', { refreshToken: refreshed.body.data.refreshToken })).status).toBe(401);
   });
 });
+
+describe('suspension and open WebSocket connections', () => {
+  it('closes every open socket of the suspended user and no one else’s', async () => {
+    const { connectSocket } = await import('../support/ws.ts');
+    const admin = await seedAdmin();
+    const target = await seedStudent();
+    const other = await seedStudent();
+    const [tab1, tab2, bystander] = await Promise.all([
+      connectSocket(stack.wsUrl, target.token),
+      connectSocket(stack.wsUrl, target.token),
+      connectSocket(stack.wsUrl, other.token),
+    ]);
+    try {
+      const res = await api.put(`/users/${target.user.id}/status`, { status: 'suspended', reason: 'abuse' }, { token: admin.token });
+      expect(res.status).toBe(200);
+      await Promise.all([tab1.closed, tab2.closed]);
+      const { isUserConnected } = await import('../../shared/realtime/push.ts');
+      expect(await isUserConnected(target.user.id)).toBe(false);
+      expect(await isUserConnected(other.user.id)).toBe(true);
+      expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);
+    } finally {
+      await Promise.all([tab1.close(), tab2.close(), bystander.close()]);
+    }
+  });
+});
