@@ -44,9 +44,10 @@ export class FileStorage extends Construct {
       serverAccessLogsPrefix: 'files/',
       cors: [
         {
-          // PUT/POST: presigned uploads; GET/HEAD: presigned downloads and previews from the app.
+          // POST: the browser's presigned-POST form upload (no presigned PUT is ever handed out);
+          // GET/HEAD: presigned downloads and previews fetched by the app.
           allowedOrigins: props.allowedOrigins,
-          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.PUT, s3.HttpMethods.POST],
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.POST],
           allowedHeaders: ['*'],
           exposedHeaders: ['ETag', 'Content-Length', 'Content-Type', 'Content-Disposition'],
           maxAge: 3600,
