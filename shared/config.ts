@@ -9,6 +9,10 @@ const ConfigSchema = z.object({
   APP_URL: z.string().url().default('http://localhost:5173'),
   /** Public base URL of this API (used in links the API hands out, e.g. avatar URLs). */
   API_URL: z.string().url().default('http://localhost:3001/api/v1'),
+  /** Comma-separated origins CORS allows; defaults to APP_URL. `*` allows any origin (without credentials). */
+  CORS_ORIGINS: z.string().optional(),
+  /** S3 emulators serve buckets by path, not by virtual host (the local stack sets this). */
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
   JWT_ISSUER: z.string().default('gradhelper'),
   JWT_AUDIENCE: z.string().default('gradhelper-api'),
   /** Locally the signing secret comes straight from the environment; in AWS from Secrets Manager. */

@@ -60,7 +60,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 function allowedOrigins(): string[] {
-  const raw = process.env.CORS_ORIGINS ?? getConfig().APP_URL;
+  const config = getConfig();
+  const raw = config.CORS_ORIGINS ?? config.APP_URL;
   return raw.split(',').map((o) => o.trim()).filter(Boolean);
 }
 

@@ -143,7 +143,7 @@ function prepare(event: AnyServerEvent, deps: PushDeps): { frame: string } | { r
   if (!encoded.ok) {
     deps.log.error('push refused', { type: event.type, reason: encoded.reason, skipped: encoded.skipped });
     // Tests run with VALIDATE_RESPONSES=true: an event that breaks its definition fails them loudly.
-    if (encoded.skipped === 'invalid_event' && process.env.VALIDATE_RESPONSES === 'true') {
+    if (encoded.skipped === 'invalid_event' && getConfig().VALIDATE_RESPONSES) {
       throw new Error(`Invalid ${event.type} event: ${encoded.reason}`);
     }
     return { result: emptyResult(encoded.skipped) };

@@ -11,10 +11,7 @@ let cached: Storage | undefined;
 
 export function getStorage(): Storage {
   if (cached) return cached;
-  cached = {
-    // Emulators serve buckets by path, not by virtual host.
-    s3: new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }),
-    bucket: getConfig().BUCKET_NAME,
-  };
+  const config = getConfig();
+  cached = { s3: new S3Client({ forcePathStyle: config.S3_FORCE_PATH_STYLE }), bucket: config.BUCKET_NAME };
   return cached;
 }

@@ -60,3 +60,24 @@ describe('the $default catch-all (what API Gateway sends for unmatched requests 
     expect(JSON.parse(res.body)).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
   });
 });
+
+describe('CORS', () => {
+  it('answers a preflight from the app origin with the allowed methods and headers', async () => {
+    const res = await fetch(`${stack.apiUrl}/tasks`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+  });
+
+  it('lets the app origin read responses and gives other origins nothing', async () => {
+    const allowed = await fetch(`${stack.apiUrl}/system/health`, { headers: { Origin: 'http://app.test' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('Retry-After');
+    const other = await fetch(`${stack.apiUrl}/system/health`, { headers: { Origin: 'http://evil.test' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
