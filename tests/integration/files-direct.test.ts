@@ -1,7 +1,7 @@
 // Direct-to-S3 uploads: presigned POST (policy asserted by decoding it: s3rver does not enforce policies),
 // the browser-side POST to the emulator, then confirm with HeadObject + a ranged read of the bytes.
 import { describe, expect, it } from 'vitest';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
@@ -12,6 +12,7 @@ import { getStorage } from '../../shared/storage/s3.ts';
 import { newId } from '../../shared/ids.ts';
 import { fileKeys, getFileById } from '../../shared/db/entities/file.ts';
 import { assertAttachableFiles } from '../../shared/files/attachments.ts';
+import { objectExists } from '../support/s3.ts';
 
 const MAX_DIRECT = 1024 * 1024;
 const stack = useTestStack({ MAX_DIRECT_UPLOAD_BYTES: String(MAX_DIRECT) });
@@ -47,16 +48,6 @@ async function postToBucket(g: Grant, content: Buffer, overrides: Record<string,
 
 const confirm = (actor: Actor, fileId: string) => api.post(`/files/${fileId}/confirm`, undefined, { token: actor.token });
 
-async function objectExists(key: string): Promise<boolean> {
-  const { s3, bucket } = getStorage();
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw err;
-  }
-}
 
 describe('POST /files/upload-url', () => {
   it('grants a presigned POST whose policy fixes the key, the content type, the size range and a 10-minute expiry', async () => {

@@ -3,7 +3,7 @@ import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
-import { getDb, type Db } from '../../shared/db/client.ts';
+import { getDb } from '../../shared/db/client.ts';
 import { listNotifications, markNotificationRead } from '../../functions/notifications/notifications.ts';
 import { createLogger } from '../../shared/log.ts';
 import { notify, type NotifyInput } from '../../shared/notify/notify.ts';
@@ -14,6 +14,7 @@ import { newId } from '../../shared/ids.ts';
 import { connectSocket } from '../support/ws.ts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { connectionKeys, newConnection, toConnectionItem } from '../../shared/db/entities/connection.ts';
+import { laggingReplica } from '../support/consistency.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -22,21 +23,6 @@ const send = (input: NotifyInput) => notify(defaultNotifyDeps(createLogger()), i
 const taskUpdate = (userId: string, title = 'Task moved') =>
   send({ userId, type: 'task_update', title, message: `${title}: now in progress`, data: { taskId: 'task_x' }, link: '/tasks/task_x' });
 
-/**
- * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
- * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
- * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
- */
-function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
-  const db = getDb();
-  const send = (command: unknown) => {
-    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
-      return Promise.resolve({ Item: stale, $metadata: {} });
-    }
-    return db.doc.send(command as GetCommand);
-  };
-  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
-}
 
 describe('GET /notifications', () => {
   let student: Actor;

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedStudent } from '../support/users.ts';
-import { getDb, type Db } from '../../shared/db/client.ts';
+import { getDb } from '../../shared/db/client.ts';
 import { getStorage } from '../../shared/storage/s3.ts';
 import { userKeys } from '../../shared/db/entities/user.ts';
 import { avatarDownloadUrl } from '../../functions/users/avatar.ts';
+import { laggingReplica } from '../support/consistency.ts';
+import { objectExists } from '../support/s3.ts';
 
 const MAX_AVATAR_BYTES = 64 * 1024;
 const stack = useTestStack({ MAX_AVATAR_BYTES: String(MAX_AVATAR_BYTES) });
@@ -26,37 +27,12 @@ function avatarForm(content: Buffer, filename = 'me.png', type = 'image/png', fi
   return form;
 }
 
-/**
- * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
- * `key` still answers `stale`, a consistent one sees the table. DynamoDB Local is always consistent, so this
- * stands in for a replica that has not caught up.
- */
-function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
-  const db = getDb();
-  const send = (command: unknown) => {
-    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
-      return Promise.resolve({ Item: stale, $metadata: {} });
-    }
-    return db.doc.send(command as GetCommand);
-  };
-  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
-}
 
 async function storedUser(userId: string) {
   const db = getDb();
   return (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.user(userId) }))).Item!;
 }
 
-async function objectExists(key: string): Promise<boolean> {
-  const { s3, bucket } = getStorage();
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw err;
-  }
-}
 
 describe('POST /users/avatar', () => {
   it('stores a real PNG and returns a URL that serves the same bytes', async () => {

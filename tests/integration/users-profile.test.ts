@@ -3,29 +3,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
-import { getDb, type Db } from '../../shared/db/client.ts';
+import { getDb } from '../../shared/db/client.ts';
 import { userKeys } from '../../shared/db/entities/user.ts';
 import { getProfile, updateProfile } from '../../functions/users/profile.ts';
 import type { UpdateProfileBody } from '../../shared/contract/users.ts';
+import { laggingReplica } from '../support/consistency.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
 
-/**
- * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
- * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
- * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
- */
-function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
-  const db = getDb();
-  const send = (command: unknown) => {
-    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
-      return Promise.resolve({ Item: stale, $metadata: {} });
-    }
-    return db.doc.send(command as GetCommand);
-  };
-  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
-}
 
 async function storedItem(userId: string) {
   const db = getDb();

@@ -3,9 +3,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
-import { getDb, type Db } from '../../shared/db/client.ts';
+import { getDb } from '../../shared/db/client.ts';
 import { setUserStatus } from '../../functions/users/status.ts';
 import { changeUserStatus, getUserById, userKeys, userStatsKey, userStatsAttribute, type UserStatus } from '../../shared/db/entities/user.ts';
+import { laggingReplica } from '../support/consistency.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -32,21 +33,6 @@ async function storedItem(userId: string) {
   return (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.user(userId), ConsistentRead: true }))).Item!;
 }
 
-/**
- * The table as DynamoDB may show it for about a second after a write: an eventually consistent GetItem of
- * `key` still answers `stale` (undefined: the item does not exist yet), a consistent one sees the table.
- * DynamoDB Local is always consistent, so this stands in for a replica that has not caught up.
- */
-function laggingReplica(key: { pk: string; sk: string }, stale: Record<string, unknown> | undefined): Db {
-  const db = getDb();
-  const send = (command: unknown) => {
-    if (command instanceof GetCommand && !command.input.ConsistentRead && command.input.Key?.pk === key.pk && command.input.Key?.sk === key.sk) {
-      return Promise.resolve({ Item: stale, $metadata: {} });
-    }
-    return db.doc.send(command as GetCommand);
-  };
-  return { tableName: db.tableName, doc: { send } as unknown as Db['doc'] };
-}
 
 const listIds = async (token: string, status: UserStatus) =>
   (await api.get(`/users/students?status=${status}&limit=100`, { token })).body.data.map((u: { id: string }) => u.id);
