@@ -6,19 +6,12 @@ import type { Role } from '#shared/auth/tokens.ts';
 import type { Logger } from '#shared/log.ts';
 import { AppError } from '#shared/errors.ts';
 import { getConnection } from '#shared/db/entities/connection.ts';
+import type { relayTyping as chatsRelayTyping } from '../chats/typing.ts';
 import { ClientActions, clientActionNames, type ClientActionName } from '#shared/realtime/actions.ts';
 import { Events, type AnyServerEvent } from '#shared/realtime/events.ts';
 
-/** The chats domain's typing relay (functions/chats/typing.ts): checks the participant, pushes `chat.typing`. */
-export type RelayTyping = (input: {
-  db: Db;
-  userId: string;
-  role: Role;
-  chatId: string;
-  isTyping: boolean;
-  connectionId: string;
-  now: Date;
-}) => Promise<unknown>;
+/** The chats domain's typing relay: checks the participant, pushes `chat.typing` (a type-only import: no bundling). */
+export type RelayTyping = (input: Omit<Parameters<typeof chatsRelayTyping>[0], 'deps'>) => Promise<unknown>;
 
 export interface FrameDeps {
   db: Db;
