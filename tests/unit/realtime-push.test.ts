@@ -16,6 +16,7 @@ import type { Role } from '../../shared/auth/tokens.ts';
 import { getConnection, newConnection, putConnection } from '../../shared/db/entities/connection.ts';
 import { Events } from '../../shared/realtime/events.ts';
 import { deliverToAudience, deliverToUsers, replyToConnection, type PushDeps } from '../../shared/realtime/push.ts';
+import { resetConfigForTests } from '../../shared/config.ts';
 
 useTestStack();
 
@@ -127,19 +128,23 @@ describe('other failures', () => {
 });
 
 describe('an event that does not match its definition', () => {
+  // VALIDATE_RESPONSES is configuration, read once per cold start: reset the cached config around each case.
   const saved = process.env.VALIDATE_RESPONSES;
   afterEach(() => {
     process.env.VALIDATE_RESPONSES = saved;
+    resetConfigForTests();
   });
   const bad = { type: 'chat.typing', data: { chatId: 'c', isTyping: 'yes' } } as never;
 
   it('fails loudly when responses are validated (tests)', async () => {
     process.env.VALIDATE_RESPONSES = 'true';
+    resetConfigForTests();
     await expect(deliverToUsers(['user_x'], bad, {}, deps())).rejects.toThrow(/Invalid chat.typing event: userId/);
   });
 
   it('is skipped and logged in production', async () => {
     process.env.VALIDATE_RESPONSES = 'false';
+    resetConfigForTests();
     expect(await deliverToUsers(['user_x'], bad, {}, deps())).toMatchObject({ skipped: 'invalid_event', sent: 0 });
   });
 });
