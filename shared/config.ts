@@ -18,6 +18,11 @@ const ConfigSchema = z.object({
   /** Locally the signing secret comes straight from the environment; in AWS from Secrets Manager. */
   JWT_SECRET: z.string().min(32).optional(),
   JWT_SECRET_ARN: z.string().optional(),
+  /**
+   * Seconds after a refresh token's rotation during which presenting it again (two tabs refreshing at once,
+   * a retried request) yields another token of the same session instead of counting as theft. 0 disables.
+   */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   GOOGLE_CLIENT_ID: z.string().default(''),
   GOOGLE_JWKS_URL: z.string().url().default('https://www.googleapis.com/oauth2/v3/certs'),
   MAIL_FROM: z.string().default('GradHelper <no-reply@gradhelper.local>'),

@@ -3,6 +3,7 @@
 // family (RFC 9700 4.14.2). Families carry the user's sessionVersion, so bumping it revokes every session in O(1).
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { getConfig } from '../config.ts';
 import { cancellationReasons, isConditionFailed } from '../db/errors.ts';
 import {
   getFamilyWithUser,
@@ -115,7 +116,7 @@ export async function rotateRefreshToken(db: Db, presented: string, now: Date): 
   // A concurrent transaction on the same items is retried: the retry sees the winner's write.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await rotateOnce(db, presented, now);
+      return await rotateOnce(db, presented, now, getConfig().REFRESH_REUSE_GRACE_SECONDS);
     } catch (err) {
       if (!isTransactionConflict(err) || attempt >= 3) throw err;
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)));
@@ -123,14 +124,15 @@ export async function rotateRefreshToken(db: Db, presented: string, now: Date): 
   }
 }
 
-async function rotateOnce(db: Db, presented: string, now: Date): Promise<RotatedSession> {
+async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: number): Promise<RotatedSession> {
   const oldHash = hashToken(presented);
   const token = await getRefreshTokenByHash(db, oldHash);
   if (!token) throw invalidRefreshToken();
   if (token.expiresAt <= epochSeconds(now)) throw authenticationRequired('Refresh token expired. Please sign in again.');
   if (token.usedAt) {
-    await revokeFamily(db, token.familyId, 'reuse', now);
-    throw authenticationRequired('Refresh token was already used; this session has been revoked. Please sign in again.');
+    const sinceRotation = now.getTime() - Date.parse(token.usedAt);
+    if (sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now);
+    return revokeForReuse(db, token.familyId, now);
   }
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
@@ -190,12 +192,73 @@ async function rotateOnce(db: Db, presented: string, now: Date): Promise<Rotated
     const reasons = cancellationReasons(err);
     if (!reasons || reasons.includes('TransactionConflict')) throw err;
     if (reasons[0] === 'ConditionalCheckFailed') {
-      // Someone exchanged this very token between our read and our write: that is reuse too.
-      await revokeFamily(db, family.familyId, 'reuse', now);
-      throw authenticationRequired('Refresh token was already used; this session has been revoked. Please sign in again.');
+      // Someone exchanged this very token between our read and our write (two tabs at once): read it again,
+      // now spent, and let the grace rule decide.
+      return rotateOnce(db, presented, now, graceSeconds);
     }
     if (reasons.some((r) => r === 'ConditionalCheckFailed')) throw sessionRevoked();
     throw err;
+  }
+  return { user, refreshToken, familyId: family.familyId };
+}
+
+async function revokeForReuse(db: Db, familyId: string, now: Date): Promise<never> {
+  await revokeFamily(db, familyId, 'reuse', now);
+  throw authenticationRequired('Refresh token was already used; this session has been revoked. Please sign in again.');
+}
+
+/**
+ * A just-rotated token presented again within the grace window: issue one more token of the same session
+ * (a sibling of the token that rotation issued), as long as the session has not moved on since — the family's
+ * newest generation is still the one that rotation created, it is not revoked, and the user may sign in.
+ * Anything else is reuse. Cost: the rotation's reads + one TransactWrite (Put + 2 ConditionChecks).
+ */
+async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date): Promise<RotatedSession> {
+  const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
+  if (!family || !user || family.revokedAt) throw sessionRevoked();
+  if (family.sessionVersion !== user.sessionVersion) throw sessionRevoked();
+  if (family.generation !== token.generation + 1) return revokeForReuse(db, token.familyId, now);
+  assertMaySignIn(user);
+  const refreshToken = newSecretToken();
+  const sibling: RefreshTokenRecord = {
+    tokenHash: hashToken(refreshToken),
+    familyId: family.familyId,
+    userId: user.id,
+    generation: family.generation,
+    issuedAt: now.toISOString(),
+    expiresAt: epochSeconds(now) + REFRESH_TOKEN_TTL_SECONDS,
+  };
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: toRefreshTokenItem(sibling), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            ConditionCheck: {
+              TableName: db.tableName,
+              Key: sessionKeys.family(family.familyId),
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND generation = :gen',
+              ExpressionAttributeValues: { ':gen': family.generation },
+            },
+          },
+          {
+            ConditionCheck: {
+              TableName: db.tableName,
+              Key: userKeys.user(user.id),
+              ConditionExpression: `${sessionVersionCondition(family.sessionVersion)} AND #status <> :suspended`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':sv': family.sessionVersion, ':suspended': 'suspended' },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    const reasons = cancellationReasons(err);
+    if (!reasons || reasons.includes('TransactionConflict')) throw err;
+    // The session moved on (or was revoked) in between: no grace for an older token.
+    if (reasons[1] === 'ConditionalCheckFailed') return revokeForReuse(db, token.familyId, now);
+    throw sessionRevoked();
   }
   return { user, refreshToken, familyId: family.familyId };
 }
