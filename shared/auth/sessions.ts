@@ -91,6 +91,17 @@ async function revokeFamily(db: Db, familyId: string, reason: 'logout' | 'reuse'
   }
 }
 
+/** Transaction check: the user's sessions were not revoked since the family was issued, and they are not suspended. */
+function userMayStillRefresh(db: Db, userId: string, familySessionVersion: number) {
+  return {
+    TableName: db.tableName,
+    Key: userKeys.user(userId),
+    ConditionExpression: `${sessionVersionCondition(familySessionVersion)} AND #status <> :suspended`,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':sv': familySessionVersion, ':suspended': 'suspended' },
+  };
+}
+
 function sessionVersionCondition(version: number) {
   // Users written before sessionVersion existed read as 0.
   return version === 0
@@ -175,16 +186,8 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
               ExpressionAttributeValues: { ':gen': generation, ':prev': token.generation, ':now': now.toISOString(), ':exp': expiresAt },
             },
           },
-          {
-            // Closes the race with revokeAllSessions / suspension between our read and this write.
-            ConditionCheck: {
-              TableName: db.tableName,
-              Key: userKeys.user(user.id),
-              ConditionExpression: `${sessionVersionCondition(family.sessionVersion)} AND #status <> :suspended`,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sv': family.sessionVersion, ':suspended': 'suspended' },
-            },
-          },
+          // Closes the race with revokeAllSessions / suspension between our read and this write.
+          { ConditionCheck: userMayStillRefresh(db, user.id, family.sessionVersion) },
         ],
       }),
     );
@@ -241,15 +244,7 @@ async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date):
               ExpressionAttributeValues: { ':gen': family.generation },
             },
           },
-          {
-            ConditionCheck: {
-              TableName: db.tableName,
-              Key: userKeys.user(user.id),
-              ConditionExpression: `${sessionVersionCondition(family.sessionVersion)} AND #status <> :suspended`,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sv': family.sessionVersion, ':suspended': 'suspended' },
-            },
-          },
+          { ConditionCheck: userMayStillRefresh(db, user.id, family.sessionVersion) },
         ],
       }),
     );
