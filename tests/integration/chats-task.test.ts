@@ -1,43 +1,18 @@
 // Task chats: one per task, between the task's student and its assigned admin, opened by either.
 import { describe, expect, it } from 'vitest';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { newId } from '../../shared/ids.ts';
-import { taskKeys, toTaskItem, type Task } from '../../shared/db/entities/task.ts';
+import { taskKeys } from '../../shared/db/entities/task.ts';
+import { seedTask as seedTaskItem } from '../support/tasks.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
 
 /** A task item written straight to the table (the tasks domain's own tests cover creating tasks). */
-async function seedTask(student: Actor, assignedAdmin?: Actor): Promise<string> {
-  const now = new Date().toISOString();
-  const task: Task = {
-    id: newId('task'),
-    studentId: student.user.id,
-    ...(assignedAdmin ? { assignedAdminId: assignedAdmin.user.id } : {}),
-    title: 'Essay on rivers',
-    type: 'essay',
-    description: 'Five pages',
-    subject: 'Geography',
-    academicLevel: 'undergraduate',
-    pages: 5,
-    dueDate: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-    budgetCents: 10_000,
-    priority: 'medium',
-    status: assignedAdmin ? 'in_progress' : 'pending',
-    attachments: [],
-    deliverableCount: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  const db = getDb();
-  await db.doc.send(new PutCommand({ TableName: db.tableName, Item: toTaskItem(task) }));
-  return task.id;
-}
+const seedTask = (student: Actor, assignedAdmin?: Actor) => seedTaskItem(student.user.id, assignedAdmin?.user.id);
 
 async function assign(taskId: string, admin: Actor) {
   const db = getDb();

@@ -12,8 +12,8 @@ import { getStorage } from '../../shared/storage/s3.ts';
 import { newId } from '../../shared/ids.ts';
 import { getFileById } from '../../shared/db/entities/file.ts';
 import { toChatItem } from '../../shared/db/entities/chat.ts';
-import { toTaskItem, type Task } from '../../shared/db/entities/task.ts';
 import { attachFilesTransactItems, assertAttachableFiles } from '../../shared/files/attachments.ts';
+import { seedTask } from '../support/tasks.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -44,34 +44,6 @@ async function uploadOne(actor: Actor, part: Part = pdf(), fields?: Record<strin
   return res.body.data[0];
 }
 
-/** A task item written straight to the table with the task entity's own item mapping (the tasks domain reads the same). */
-async function seedTask(studentId: string, assignedAdminId?: string): Promise<string> {
-  const id = newId('task');
-  const now = new Date().toISOString();
-  const task: Task = {
-    id,
-    studentId,
-    ...(assignedAdminId ? { assignedAdminId } : {}),
-    title: 'Seeded task',
-    type: 'essay',
-    description: 'Seeded for the files tests',
-    subject: 'history',
-    academicLevel: 'undergraduate',
-    pages: 3,
-    dueDate: '2030-01-01T00:00:00.000Z',
-    budgetCents: 10_000,
-    priority: 'medium',
-    status: assignedAdminId ? 'in_progress' : 'pending',
-    attachments: [],
-    deliverableCount: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  const db = getDb();
-  await db.doc.send(new PutCommand({ TableName: db.tableName, Item: toTaskItem(task) }));
-  return id;
-}
 
 async function seedChat(studentId: string, participantIds: string[]): Promise<string> {
   const id = newId('chat');
