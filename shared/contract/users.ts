@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
+import { PublicUser } from './auth.ts';
 
 export const UserStatus = z.enum(['active', 'inactive', 'suspended']);
 export const UserRole = z.enum(['student', 'admin']);
@@ -14,20 +15,12 @@ export const Preferences = z.object({
   theme: Theme,
 });
 
-/** The spec's profile shape, plus the referral code and link the referral section asks the profile to show. */
-export const Profile = z.object({
-  id: Id('user'),
-  name: z.string(),
-  email: z.string(),
-  role: UserRole,
-  avatar: z.string().nullable(),
-  profile: z.object({
-    /** Derived: academicLevel, institution and major are all set. */
-    isComplete: z.boolean(),
-    /** One of AcademicLevel when set through this API; typed loosely to match auth's PublicUser. */
-    academicLevel: z.string().nullable(),
-    institution: z.string().nullable(),
-    major: z.string().nullable(),
+/**
+ * The spec's profile shape: the public user that auth returns (shared/contract/auth.ts), with bio and
+ * preferences inside `profile`, plus the referral code and link the referral section asks the profile to show.
+ */
+export const Profile = PublicUser.extend({
+  profile: PublicUser.shape.profile.extend({
     bio: z.string().nullable(),
     preferences: Preferences,
   }),
