@@ -4,36 +4,25 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../infra/bundling.ts';
 
-/**
- * ESM bundles still contain CommonJS dependencies that call `require`; esbuild's shim throws for Node
- * built-ins unless a real `require` exists. Same string as infra/constructs/project-function.ts.
- */
-export const CREATE_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
-/**
- * The esbuild options NodejsFunction derives from `bundling` in infra/constructs/project-function.ts
- * (format ESM, target node22, mainFields module/main, the banner, minify, sourceMap with
- * sourcesContent false, the project tsconfig, bundleAwsSDK: true => no externals). Keep the two in step.
- * The AWS SDK v3 is bundled, not taken from the runtime: the Node 22 runtime ships an SDK, but of its own
- * version; we pin ours (package-lock) and tree-shake it.
- */
+/** The options NodejsFunction derives from infra/bundling.ts (format ESM, linked source map, no externals). */
 export const lambdaBundleOptions = {
   bundle: true,
-  minify: true,
+  minify: LAMBDA_BUNDLING.minify,
   platform: 'node',
   format: 'esm',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  banner: { js: CREATE_REQUIRE_BANNER },
+  target: LAMBDA_BUNDLING.target,
+  mainFields: [...LAMBDA_BUNDLING.mainFields],
+  banner: { js: LAMBDA_BUNDLING.banner },
   sourcemap: 'linked',
-  sourcesContent: false,
-  external: [] as string[],
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  // The AWS SDK v3 is bundled (bundleAwsSDK), not taken from the runtime: we pin ours and tree-shake it.
+  external: LAMBDA_BUNDLING.bundleAwsSDK ? ([] as string[]) : ['@aws-sdk/*'],
   logLevel: 'silent',
 } satisfies BuildOptions;
 
-/** What the deployed functions run with (project-function.ts): source maps on, so a cold start parses the map. */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+export { LAMBDA_NODE_OPTIONS };
 
 export const AWS_SDK_BUNDLED = lambdaBundleOptions.external.length === 0;
 

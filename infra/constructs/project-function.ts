@@ -11,14 +11,12 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { AccessLevel } from '../permissions.ts';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
 import type { AppTable } from './table.ts';
 import type { RealtimeApi } from './websocket-api.ts';
 import type { Mailer } from './mailer.ts';
 import type { ReminderScheduler } from './scheduler.ts';
 
-// Lambda loads the .mjs bundle as ESM; a few CommonJS dependencies still call require() (and esbuild keeps
-// those calls), so give the module a real one.
-const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface ProjectFunctionProps {
   /** Endpoint group name (`auth`); also names the function in logs. */
@@ -67,7 +65,7 @@ export class ProjectFunction extends Construct {
       environment: {
         ...props.environment,
         // Source maps make minified stack traces readable in the logs.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         // SDK v3 keeps connections alive already; set explicitly so the intent survives SDK defaults changing.
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       },
@@ -89,14 +87,13 @@ export class ProjectFunction extends Construct {
             awsSdkConnectionReuse: false,
             bundling: {
               format: OutputFormat.ESM,
-              target: 'node22',
-              mainFields: ['module', 'main'],
-              banner: ESM_REQUIRE_BANNER,
-              minify: true,
+              target: LAMBDA_BUNDLING.target,
+              mainFields: [...LAMBDA_BUNDLING.mainFields],
+              banner: LAMBDA_BUNDLING.banner,
+              minify: LAMBDA_BUNDLING.minify,
               sourceMap: true,
-              sourcesContent: false,
-              // Ship the SDK versions the tests ran against instead of whatever the runtime carries.
-              bundleAwsSDK: true,
+              sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+              bundleAwsSDK: LAMBDA_BUNDLING.bundleAwsSDK,
               tsconfig: join(props.projectRoot, 'tsconfig.json'),
               // The esbuild in node_modules: synth works offline and without Docker.
               forceDockerBundling: false,
