@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionNames, allRoutes } from '../shared/contract/index.ts';
 import { routeKey } from '../shared/http/contract.ts';
-import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from '../bench/bundle.ts';
-import { measureColdImport, type ColdStartResult } from '../bench/cold-start.ts';
-import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from '../bench/invoke.ts';
-import { formatBytes, median, ms, percentile, round, table } from '../bench/stats.ts';
+import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from './bench/bundle.ts';
+import { measureColdImport, type ColdStartResult } from './bench/cold-start.ts';
+import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from './bench/invoke.ts';
+import { formatBytes, median, ms, percentile, round, table } from './bench/stats.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 // The SDK warns once per process that it will need Node 22; this machine runs 20 (Lambda runs 22).
@@ -200,7 +200,7 @@ async function main() {
   try {
     const { getDb } = await import('../shared/db/client.ts');
     const { getStorage } = await import('../shared/storage/s3.ts');
-    const fixtures = await import('../bench/fixtures.ts');
+    const fixtures = await import('./bench/fixtures.ts');
     const db = getDb();
     const storage = getStorage();
     instrument(db.doc, 'dynamodb');

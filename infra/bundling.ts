@@ -1,5 +1,5 @@
 // How every Lambda is bundled, in one place: the CDK's NodejsFunction (infra/constructs/project-function.ts)
-// and the bench (bench/bundle.ts) both read this, so the bench measures what Lambda loads.
+// and the bench (bin/bench/bundle.ts) both read this, so the bench measures what Lambda loads.
 
 /**
  * Lambda loads the .mjs bundle as ESM; a few CommonJS dependencies still call require() (and esbuild keeps

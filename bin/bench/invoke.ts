@@ -7,14 +7,14 @@ import type { Client } from '@smithy/types';
 import * as docCommands from '@aws-sdk/lib-dynamodb';
 import * as dynamoCommands from '@aws-sdk/client-dynamodb';
 import * as s3Commands from '@aws-sdk/client-s3';
-import { allRoutes } from '../shared/contract/index.ts';
-import { routeKey } from '../shared/http/contract.ts';
-import { compileRoutes, matchRoute } from '../infra/local/routes.ts';
-import { buildHttpEvent, lambdaContext, loadHandler } from '../infra/local/gateway.ts';
+import { allRoutes } from '../../shared/contract/index.ts';
+import { routeKey } from '../../shared/http/contract.ts';
+import { compileRoutes, matchRoute } from '../../infra/local/routes.ts';
+import { buildHttpEvent, lambdaContext, loadHandler } from '../../infra/local/gateway.ts';
 
 const compiled = compileRoutes(allRoutes);
 
-const handlerExists = (fn: string) => existsSync(fileURLToPath(new URL(`../functions/${fn}/handler.ts`, import.meta.url)));
+const handlerExists = (fn: string) => existsSync(fileURLToPath(new URL(`../../functions/${fn}/handler.ts`, import.meta.url)));
 
 /**
  * True when the contract declares `METHOD /path/{param}` and its function's handler exists (endpoints land

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db } from '../shared/db/client.ts';
-import { defaultPreferences, toUserItem, userKeys, type User } from '../shared/db/entities/user.ts';
-import { signAccessToken, type Role } from '../shared/auth/tokens.ts';
-import { newId, newReferralCode } from '../shared/ids.ts';
+import type { Db } from '../../shared/db/client.ts';
+import { defaultPreferences, toUserItem, userKeys, type User } from '../../shared/db/entities/user.ts';
+import { signAccessToken, type Role } from '../../shared/auth/tokens.ts';
+import { newId, newReferralCode } from '../../shared/ids.ts';
 
 export interface Actor {
   user: User;
@@ -73,7 +73,7 @@ export async function seedStudents(db: Db, count: number, offset: number): Promi
 
 // ---- Entities that land later: loaded only when their module exists --------------------------
 
-const projectRoot = new URL('..', import.meta.url);
+const projectRoot = new URL('../..', import.meta.url);
 
 /** Imports shared/db/entities/<name>.ts when it exists (domains land over time), else undefined. */
 export async function loadEntity(name: string): Promise<Record<string, any> | undefined> {
