@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionNames, allRoutes } from '../shared/contract/index.ts';
+import { nonHttpFunctionNames } from '../infra/permissions.ts';
 import { routeKey } from '../shared/http/contract.ts';
 import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from './bench/bundle.ts';
 import { measureColdImport, type ColdStartResult } from './bench/cold-start.ts';
@@ -36,9 +37,9 @@ const skip = (what: string, why: string) => {
   progress(`skipped ${what}: ${why}`);
 };
 
-/** Function groups with a handler on disk: every contract group with routes, plus the WebSocket function. */
+/** Function groups with a handler on disk: every contract group with routes, plus the non-HTTP functions. */
 function functionGroups(): string[] {
-  const groups = [...functionNames, 'realtime'];
+  const groups = [...functionNames, ...nonHttpFunctionNames];
   return [...new Set(groups)].filter((fn) => existsSync(join(projectRoot, 'functions', fn, 'handler.ts')));
 }
 

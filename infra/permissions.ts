@@ -3,8 +3,12 @@
 // reviewed as a permission change. Sizing lives beside it because it is the other per-function knob.
 import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
 
-/** Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler. */
-export type SocketFunctionName = 'realtime';
+/**
+ * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, and the
+ * fan-out job that broadcasts to a whole audience when invoked asynchronously.
+ */
+export const nonHttpFunctionNames = ['realtime', 'fanout'] as const;
+export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
 export type AccessLevel = 'read' | 'readwrite';
@@ -26,6 +30,8 @@ export interface FunctionPermissions {
   jwtSecret?: boolean;
   /** ses:SendEmail from the configured MAIL_FROM address only. */
   ses?: boolean;
+  /** Queues broadcasts on the fan-out function (lambda:InvokeFunction on it, FANOUT_FUNCTION_NAME). */
+  fanOut?: boolean;
   /** execute-api:ManageConnections on the WebSocket API's @connections (push to clients). */
   websocket?: boolean;
   /** Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function. */
@@ -47,9 +53,12 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // Message views embed presigned GET URLs of attachments (shared/files/view.ts); a URL signed by a role
   // without s3:GetObject on the key is refused by S3, so chats reads uploads/*.
   chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
-  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // fanOut: announcements to a whole audience leave the request as an asynchronous job.
+  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
+  // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
+  fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

@@ -89,6 +89,7 @@ export class GradHelperStack extends Stack {
       LOG_LEVEL: 'info',
     };
 
+    let fanOut: ProjectFunction | undefined;
     const makeFunction = (name: string, entry: string, perms: FunctionPermissions) => {
       const fn = new ProjectFunction(this, `${name}-function`, {
         name,
@@ -105,6 +106,7 @@ export class GradHelperStack extends Stack {
       if (perms.jwtSecret) fn.bindSecret(this.jwtSecret.secret);
       if (perms.ses) fn.bindSes(mailer);
       if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
+      if (perms.fanOut && fanOut) fn.bindFanOut(fanOut);
       if (perms.scheduler) fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')));
       fn.acknowledge(
         'AwsSolutions-L1',
@@ -113,6 +115,9 @@ export class GradHelperStack extends Stack {
       this.functions.set(name, fn);
       return fn;
     };
+
+    // Broadcast jobs run here, invoked asynchronously by the functions whose map entry says fanOut.
+    if (this.realtimeApi) fanOut = makeFunction('fanout', handlerEntry('fanout'), permissionsOf('fanout', permissions));
 
     // One Lambda per endpoint group that has routes; groups without routes yet deploy nothing.
     for (const [name, routes] of Object.entries(contract)) {

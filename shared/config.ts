@@ -28,6 +28,8 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().default('GradHelper <no-reply@gradhelper.local>'),
   /** Local stack only: folder where the file mailer writes one message per file. */
   MAIL_OUTBOX_DIR: z.string().optional(),
+  /** The fan-out Lambda that broadcasts to a whole audience asynchronously; unset: broadcasts run in the request. */
+  FANOUT_FUNCTION_NAME: z.string().optional(),
   /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
   WEBSOCKET_ENDPOINT: z.string().optional(),
   RATE_LIMIT_GENERAL_PER_MINUTE: intFromEnv(100),

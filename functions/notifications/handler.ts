@@ -2,7 +2,7 @@ import { notificationsRoutes } from '#shared/contract/notifications.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { paginationOf, reply } from '#shared/http/reply.ts';
 import { getDb } from '#shared/db/client.ts';
-import { pushToAudience } from '#shared/realtime/push.ts';
+import { broadcastToAudience } from '#shared/realtime/fanout.ts';
 import { listNotifications, markAllNotificationsRead, markNotificationRead, deleteNotification } from './notifications.ts';
 import { getNotificationPreferences, updateNotificationPreferences } from './preferences.ts';
 import { createAnnouncement, listActiveAnnouncements } from './announcements.ts';
@@ -23,6 +23,6 @@ export const handler = createHttpHandler(notificationsRoutes, {
   getPreferences: async ({ auth }) => getNotificationPreferences(getDb(), auth.id),
   updatePreferences: async ({ auth, body, request }) => updateNotificationPreferences(getDb(), auth.id, body, request.now),
   createAnnouncement: async ({ auth, body, request, log }) =>
-    reply.created(await createAnnouncement({ db: getDb(), push: { toAudience: (a, e) => pushToAudience(a, e as never) }, log }, auth.id, body, request.now)),
+    reply.created(await createAnnouncement({ db: getDb(), push: { toAudience: async (a, e) => void (await broadcastToAudience(a, e as never)) }, log }, auth.id, body, request.now)),
   listAnnouncements: async ({ auth, request }) => listActiveAnnouncements(getDb(), auth.role, request.now),
 });

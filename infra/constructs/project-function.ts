@@ -173,6 +173,14 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
+  /** FANOUT_FUNCTION_NAME, and lambda:InvokeFunction on that one function (asynchronous broadcasts). */
+  bindFanOut(target: ProjectFunction): this {
+    this.addEnvironment('FANOUT_FUNCTION_NAME', target.function.functionName);
+    // The unqualified ARN only (grantInvoke would add `:*` for every version and alias).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FanOutInvoke', actions: ['lambda:InvokeFunction'], resources: [target.function.functionArn] }));
+    return this;
+  }
+
   /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN: one-time schedules in the app's group that invoke this function. */
   bindScheduler(scheduler: ReminderScheduler): this {
     scheduler.allow(this);

@@ -1,6 +1,7 @@
 // The local emulators that plug into the gateway beside the HTTP API (WebSocket API, Management API, webhooks).
 import type { GatewayExtension } from './gateway.ts';
 import { createWebSocketEmulator } from './websocket.ts';
+import { createLambdaApiEmulator } from './lambda-api.ts';
 
 export interface ExtensionContext {
   gatewayUrl: string;
@@ -14,6 +15,8 @@ const seconds = (name: string): number | undefined => {
 
 export async function localExtensions(_ctx: ExtensionContext): Promise<GatewayExtension[]> {
   return [
+    // The Lambda Invoke API for asynchronous jobs (AWS_ENDPOINT_URL_LAMBDA = gateway URL).
+    createLambdaApiEmulator({ functions: ['fanout'] }),
     // ws://<gateway>/ws and the Management API at <gateway>/@connections/{id} (WEBSOCKET_ENDPOINT = gateway URL).
     createWebSocketEmulator({
       idleTimeoutMs: seconds('LOCAL_WS_IDLE_TIMEOUT_SECONDS'),

@@ -95,6 +95,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       BUCKET_NAME: bucketName,
       API_URL: `${gatewayUrl}${API_BASE_PATH}`,
       WEBSOCKET_ENDPOINT: gatewayUrl,
+      AWS_ENDPOINT_URL_LAMBDA: gatewayUrl,
+      FANOUT_FUNCTION_NAME: 'fanout',
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,

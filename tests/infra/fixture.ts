@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { contract } from '../../shared/contract/index.ts';
 import type { FunctionName, RouteDef } from '../../shared/http/contract.ts';
-import { functionPermissions } from '../../infra/permissions.ts';
+import { functionPermissions, nonHttpFunctionNames } from '../../infra/permissions.ts';
 import { defaultHandlerEntry, GradHelperStack, PROJECT_ROOT, type GradHelperStackProps } from '../../infra/stack.ts';
 
 export const PLACEHOLDER_HANDLER = join(PROJECT_ROOT, 'tests/infra/fixtures/placeholder-handler.ts');
@@ -18,7 +18,7 @@ export const handlerOrPlaceholder = (fn: string) => (existsSync(defaultHandlerEn
 export function contractCoveringEveryGroup(): Record<string, Record<string, RouteDef>> {
   const out: Record<string, Record<string, RouteDef>> = { ...contract };
   for (const fn of Object.keys(functionPermissions)) {
-    if (fn === 'realtime' || Object.keys(out[fn] ?? {}).length > 0) continue;
+    if ((nonHttpFunctionNames as readonly string[]).includes(fn) || Object.keys(out[fn] ?? {}).length > 0) continue;
     out[fn] = {
       placeholder: {
         method: 'GET',

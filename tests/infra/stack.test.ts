@@ -9,7 +9,7 @@ import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey } from '../../shared/http/contract.ts';
 import { tableDefinition } from '../../shared/db/table.ts';
 import { getConfig, resetConfigForTests } from '../../shared/config.ts';
-import { functionPermissions, type FunctionPermissions } from '../../infra/permissions.ts';
+import { functionPermissions, nonHttpFunctionNames, type FunctionPermissions } from '../../infra/permissions.ts';
 import type { GradHelperStack } from '../../infra/stack.ts';
 import { buildTestStack, TEST_CONFIG } from './fixture.ts';
 
@@ -75,11 +75,13 @@ function expectedActions(entry: FunctionPermissions): Set<string> {
   if (entry.jwtSecret) actions.push('secretsmanager:GetSecretValue');
   if (entry.ses) actions.push('ses:SendEmail');
   if (entry.websocket) actions.push('execute-api:ManageConnections');
+  if (entry.fanOut) actions.push('lambda:InvokeFunction');
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
   return new Set(actions);
 }
 
 const idOf = (c: IConstruct) => logicalIdOf(stack, c);
+const isNonHttp = (fn: string) => (nonHttpFunctionNames as readonly string[]).includes(fn);
 
 // ---- HTTP API ------------------------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ describe('HTTP API', () => {
   });
 
   it('lets API Gateway invoke each function through one permission scoped to this API', () => {
-    for (const fn of fnNames().filter((f) => f !== 'realtime')) {
+    for (const fn of fnNames().filter((f) => !isNonHttp(f))) {
       const permissions = Object.values(resourcesOf('AWS::Lambda::Permission')).filter(
         (p) => p.Properties.FunctionName?.['Fn::GetAtt']?.[0] === idOf(stack.functions.get(fn)!.function),
       );
@@ -150,10 +152,23 @@ describe('HTTP API', () => {
 // ---- Functions -----------------------------------------------------------------------------------------
 
 describe('functions', () => {
-  it('are one per endpoint group with routes, plus realtime', () => {
-    const groups = Object.keys(functionPermissions).filter((f) => f !== 'realtime');
-    expect(fnNames().sort()).toEqual([...groups, 'realtime'].sort());
-    expect(Object.keys(resourcesOf('AWS::Lambda::Function'))).toHaveLength(groups.length + 1);
+  it('are one per endpoint group with routes, plus realtime and fanout', () => {
+    const groups = Object.keys(functionPermissions).filter((f) => !isNonHttp(f));
+    expect(fnNames().sort()).toEqual([...groups, ...nonHttpFunctionNames].sort());
+    expect(Object.keys(resourcesOf('AWS::Lambda::Function'))).toHaveLength(groups.length + nonHttpFunctionNames.length);
+  });
+
+  it('lets only the functions whose map entry says fanOut invoke the fan-out function, and nothing else', () => {
+    const fanOutArn = `<${idOf(stack.functions.get('fanout')!.function)}.Arn>`;
+    for (const fn of fnNames()) {
+      const invokes = grantsOf(fn).filter((g) => g.action === 'lambda:InvokeFunction');
+      if (functionPermissions[fn as keyof typeof functionPermissions].fanOut) {
+        expect(invokes.map((g) => g.resource), fn).toEqual([fanOutArn]);
+        expect(flat(env(fn).FANOUT_FUNCTION_NAME), fn).toContain(idOf(stack.functions.get('fanout')!.function));
+      } else {
+        expect(invokes, fn).toEqual([]);
+      }
+    }
   });
 
   it.each(Object.keys(functionPermissions))('%s runs on Node.js 22 on arm64 with its own log group', (fn) => {
@@ -161,7 +176,8 @@ describe('functions', () => {
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Architectures).toEqual(['arm64']);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: idOf(stack.functions.get(fn)!.logGroup) });
-    expect(props.Timeout).toBeLessThanOrEqual(29); // under the HTTP API's integration timeout
+    // HTTP functions stay under the HTTP API's integration timeout; asynchronous jobs may run for minutes.
+    expect(props.Timeout).toBeLessThanOrEqual(isNonHttp(fn) && fn !== 'realtime' ? 900 : 29);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
