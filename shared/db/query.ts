@@ -68,11 +68,15 @@ export async function queryPage<T>(
   if (startKey && startKey[input.partition.name] !== input.partition.value) {
     throw validationError('cursor', 'cursor belongs to another list');
   }
+  // A crafted cursor of the right list but not a whole key of this table/index would make DynamoDB refuse the Query (a 500).
+  if (startKey && !isKeyOf(startKey, input.index)) throw validationError('cursor', 'cursor is malformed or from another list');
   // Read one item beyond the page so a cursor is handed out only when there really is more.
   const raw: Record<string, unknown>[] = [];
   const maxReads = input.filter ? (input.maxReads ?? 5) : 1;
   for (let read = 0; read < maxReads; read++) {
-    const out = await db.doc.send(
+    const out = await sendQuery(
+      db,
+      page.cursor !== undefined && read === 0,
       new QueryCommand({
         TableName: db.tableName,
         IndexName: input.index,
@@ -94,6 +98,25 @@ export async function queryPage<T>(
     return { items: raw.slice(0, page.limit).map(fromItem), nextCursor: encodeCursor(keyOf(last, input.index)) };
   }
   return { items: raw.map(fromItem), nextCursor: encodeCursor(startKey) };
+}
+
+/** The key attributes a start key of this table or index carries, all strings (every key attribute is type S). */
+function isKeyOf(key: Record<string, unknown>, index: IndexName | undefined): boolean {
+  const expected = Object.keys(keyOf({}, index));
+  const given = Object.keys(key);
+  return given.length === expected.length && expected.every((name) => typeof key[name] === 'string');
+}
+
+/** DynamoDB refuses a start key outside the key condition; when that key came from the client it is a bad cursor, not a 500. */
+async function sendQuery(db: Db, fromClientCursor: boolean, command: QueryCommand) {
+  try {
+    return await db.doc.send(command);
+  } catch (err) {
+    if (fromClientCursor && (err as { name?: string })?.name === 'ValidationException') {
+      throw validationError('cursor', 'cursor is malformed or from another list');
+    }
+    throw err;
+  }
 }
 
 function keyOf(item: Record<string, unknown>, index: IndexName | undefined): Record<string, unknown> {

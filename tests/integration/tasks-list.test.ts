@@ -208,6 +208,23 @@ describe('GET /tasks: bad queries and access', () => {
     expect(otherStudentsList.status).toBe(400);
   });
 
+  it('refuses a crafted cursor on the right list but without a whole key (400, never 500)', async () => {
+    const first = await api.get('/tasks?sortBy=title&limit=2', { token: admin.token });
+    const key = JSON.parse(Buffer.from(first.body.pagination.nextCursor, 'base64url').toString('utf8'));
+    const partitionName = Object.keys(key).find((k) => k.endsWith('pk') && k !== 'pk')!;
+    const crafted = [
+      { [partitionName]: key[partitionName] },
+      { ...key, extra: 'x' },
+      { ...key, sk: 42 },
+    ];
+    for (const c of crafted) {
+      const cursor = Buffer.from(JSON.stringify(c)).toString('base64url');
+      const res = await api.get(`/tasks?sortBy=title&limit=2&cursor=${cursor}`, { token: admin.token });
+      expect(res.status, JSON.stringify(c)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'cursor' } });
+    }
+  });
+
   it('refuses the assignee filters to students (403) and both assignee filters at once (400)', async () => {
     expect((await api.get('/tasks?assignedToMe=true', { token: studentA.token })).status).toBe(403);
     expect((await api.get(`/tasks?assignedTo=${admin.user.id}`, { token: studentA.token })).status).toBe(403);
