@@ -185,6 +185,24 @@ describe('reading notifications', () => {
   });
 });
 
+describe('paging the unread list across a read-all', () => {
+  it('answers the next page of the unread list as empty (200) once everything was marked read meanwhile', async () => {
+    const student = await seedStudent();
+    for (let i = 0; i < 4; i++) await taskUpdate(student.user.id, `Unread ${i}`);
+    for (const filter of ['', '&type=task_update']) {
+      const first = await api.get(`/notifications?unreadOnly=true&limit=2${filter}`, { token: student.token });
+      expect(first.body.pagination.hasMore).toBe(true);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await api.put('/notifications/read-all', undefined, { token: student.token })).status).toBe(200);
+      const next = await api.get(`/notifications?unreadOnly=true&limit=2${filter}&cursor=${first.body.pagination.nextCursor}`, { token: student.token });
+      expect(next.status).toBe(200);
+      expect(next.body.data).toEqual([]);
+      expect(next.body.pagination.hasMore).toBe(false);
+      for (let i = 0; i < 3; i++) await taskUpdate(student.user.id, `Unread again ${i}`);
+    }
+  });
+});
+
 describe('notification preferences', () => {
   it('starts with everything on and reads back a partial update', async () => {
     const student = await seedStudent();
