@@ -72,18 +72,28 @@ async function senderUsers(deps: ChatDeps, actor: AuthUser): Promise<Map<string,
 export async function sendMessage(deps: ChatDeps, actor: AuthUser, chatId: string, input: SendInput, now: Date): Promise<MessageView> {
   const { db } = deps;
   let chat = await loadChatFor(db, chatId, actor);
-  const [replied, files, users] = await Promise.all([
+  // Read after the chat: a message that attached a file since bumped messageSeq, so the send below retries
+  // and reads the files again rather than attaching one file to two messages (the attach condition allows
+  // "already attached to this chat").
+  const attachableFiles = async () => {
+    const files = await assertAttachableFiles(db, { fileIds: input.attachments, actor, target: { kind: 'chat', chatId }, now });
+    for (const file of files) {
+      // A file belongs to one message: deleting that message detaches it again.
+      if (file.attachedTo) throw validationError('attachments', `file ${file.id} is already attached to another message`);
+      if (input.type === 'image' && !file.mime.startsWith('image/')) throw validationError('attachments', `file ${file.id} is not an image`);
+    }
+    return files;
+  };
+  const [replied, firstFiles, users] = await Promise.all([
     input.replyTo ? getMessage(db, chatId, input.replyTo) : Promise.resolve(undefined),
-    assertAttachableFiles(db, { fileIds: input.attachments, actor, target: { kind: 'chat', chatId }, now }),
+    attachableFiles(),
     senderUsers(deps, actor),
   ]);
   if (input.replyTo && !replied) throw validationError('replyTo', 'is not a message of this chat');
-  for (const file of files) {
-    // A file belongs to one message: deleting that message detaches it again.
-    if (file.attachedTo) throw validationError('attachments', `file ${file.id} is already attached to another message`);
-    if (input.type === 'image' && !file.mime.startsWith('image/')) throw validationError('attachments', `file ${file.id} is not an image`);
-  }
-  const snapshots: AttachmentSnapshot[] = files.map((f) => ({ id: f.id, s3Key: f.s3Key, originalName: f.originalName, size: f.size, mime: f.mime }));
+  const snapshotsOf = (fs: readonly FileRecord[]): AttachmentSnapshot[] =>
+    fs.map((f) => ({ id: f.id, s3Key: f.s3Key, originalName: f.originalName, size: f.size, mime: f.mime }));
+  let files = firstFiles;
+  let snapshots = snapshotsOf(files);
 
   for (let attempt = 1; ; attempt++) {
     const message: Message = {
@@ -113,6 +123,10 @@ export async function sendMessage(deps: ChatDeps, actor: AuthUser, chatId: strin
     const fresh = await getChatById(db, chatId);
     if (!fresh || !canAccessChat(fresh, actor)) throw notFound('Chat');
     chat = fresh;
+    if (files.length > 0) {
+      files = await attachableFiles();
+      snapshots = snapshotsOf(files);
+    }
   }
 }
 

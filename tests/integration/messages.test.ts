@@ -173,6 +173,15 @@ describe('attachments', () => {
     }
   });
 
+  it('puts a file sent in several messages at once into exactly one of them (the others 400)', async () => {
+    const fileId = await upload(student, 'once.pdf', fixtures.pdf(), 'application/pdf');
+    const results = await Promise.all(Array.from({ length: 4 }, () => send(student, chatId, { type: 'file', attachments: [fileId] })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 400, 400, 400]);
+    const listed = await api.get(`/chats/${chatId}/messages?limit=100`, { token: student.token });
+    const carrying = listed.body.data.filter((m: { attachments: { id: string }[] }) => m.attachments.some((a) => a.id === fileId));
+    expect(carrying).toHaveLength(1);
+  });
+
   it('detaches the files of a deleted message so their owner may delete them', async () => {
     const fileId = await upload(student, 'draft.pdf', fixtures.pdf(), 'application/pdf');
     const message = await sent(student, chatId, { type: 'file', attachments: [fileId] });
