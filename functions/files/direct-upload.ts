@@ -65,6 +65,11 @@ export async function requestDirectUpload(deps: FilesDeps, actor: AuthUser, inpu
   return { fileId: id, upload: { url: upload.url, fields: upload.fields }, expiresAt: upload.expiresAt };
 }
 
+const isPreconditionFailed = (err: unknown) => {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+};
+
 const isMissingObject = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
@@ -183,7 +188,17 @@ async function checkAndConfirm(deps: FilesDeps, record: FileRecord, token: strin
   const storedType = (head.ContentType ?? '').split(';')[0].trim().toLowerCase();
   if (storedType !== record.mime) return reject(`type is "${head.ContentType ?? ''}", "${record.mime}" was declared`);
 
-  const sample = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: record.s3Key, Range: `bytes=0-${SNIFF_BYTES - 1}` }));
+  // The upload policy stays valid after confirm starts, so the client could replace the object meanwhile:
+  // the sniffed bytes and the copy are pinned to the object HeadObject saw (its ETag).
+  const checked = head.ETag;
+  const replaced = () => reject('the object was replaced while it was being checked; confirm again');
+  let sample;
+  try {
+    sample = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: record.s3Key, Range: `bytes=0-${SNIFF_BYTES - 1}`, IfMatch: checked }));
+  } catch (err) {
+    if (isPreconditionFailed(err)) return replaced();
+    throw err;
+  }
   const headBytes = Buffer.from(await sample.Body!.transformToByteArray());
   try {
     resolveFileType({ fileName: record.originalName, declaredMime: record.mime, head: headBytes, field: 'file' });
@@ -193,16 +208,29 @@ async function checkAndConfirm(deps: FilesDeps, record: FileRecord, token: strin
   }
 
   const finalKey = objectKeys.confirmed(record.ownerId, record.id, record.name);
-  await s3.send(
-    new CopyObjectCommand({
-      Bucket: bucket,
-      Key: finalKey,
-      CopySource: `${bucket}/${record.s3Key}`,
-      MetadataDirective: 'REPLACE',
-      ContentType: storedContentType(record.mime),
-      Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
-    }),
-  );
+  let copied;
+  try {
+    copied = await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: finalKey,
+        CopySource: `${bucket}/${record.s3Key}`,
+        CopySourceIfMatch: checked,
+        MetadataDirective: 'REPLACE',
+        ContentType: storedContentType(record.mime),
+        Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
+      }),
+    );
+  } catch (err) {
+    if (isPreconditionFailed(err)) return replaced();
+    throw err;
+  }
+  // Also checked after the fact (an emulator may ignore the conditions): a copy of other bytes is undone.
+  // Single-part SSE-S3 objects (the bucket's encryption) have their MD5 as ETag, so a faithful copy has the same one.
+  if (!checked || copied.CopyObjectResult?.ETag !== checked) {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((err) => deps.log?.warn('could not delete a copy of a replaced upload', { key: finalKey, error: err }));
+    return replaced();
+  }
   let out;
   try {
     out = await deps.db.doc.send(

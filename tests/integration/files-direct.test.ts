@@ -1,7 +1,8 @@
 // Direct-to-S3 uploads: presigned POST (policy asserted by decoding it: s3rver does not enforce policies),
 // the browser-side POST to the emulator, then confirm with HeadObject + a ranged read of the bytes.
 import { describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { confirmDirectUpload } from '../../functions/files/direct-upload.ts';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
@@ -277,6 +278,35 @@ describe('POST /files/{fileId}/confirm', () => {
 
     expect(res.status).toBe(400);
     expect(res.body.error.details.issue).toContain('text/html');
+  });
+
+  it('refuses an object replaced between the byte check and the copy (the upload policy is still valid), and keeps nothing of it', async () => {
+    const student = await seedStudent();
+    const content = bigPdf(50_000);
+    const g = await grantFor(student, { name: 'Swapped.pdf', type: 'application/pdf', size: content.length });
+    await postToBucket(g, content);
+    const storage = getStorage();
+    const tmpKey = `tmp/${student.user.id}/${g.fileId}`;
+    const impostor = Buffer.concat([Buffer.from('MZ\x90\x00'), Buffer.alloc(content.length - 4, 0x41)]);
+    // The client re-POSTs other bytes right after the checked prefix was read.
+    const s3 = new Proxy(storage.s3, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: { input: { Key?: string; Range?: string } }) => {
+          const out = await target.send(command as never);
+          if (command instanceof GetObjectCommand && command.input.Key === tmpKey && command.input.Range) {
+            await target.send(new PutObjectCommand({ Bucket: storage.bucket, Key: tmpKey, Body: impostor, ContentType: 'application/pdf' }));
+          }
+          return out;
+        };
+      },
+    });
+
+    const attempt = confirmDirectUpload({ db: getDb(), storage: { ...storage, s3 }, now: new Date() }, { id: student.user.id, role: 'student' }, g.fileId);
+
+    await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect((await getFileById(getDb(), g.fileId))?.status).toBe('pending');
+    expect(await objectExists(`uploads/${student.user.id}/${g.fileId}/Swapped.pdf`)).toBe(false);
   });
 
   it('refuses bytes that contradict the declared type', async () => {
