@@ -171,7 +171,6 @@ const documentCommandFor: Record<string, string> = {
   UpdateItemCommand: 'UpdateCommand',
   DeleteItemCommand: 'DeleteCommand',
   QueryCommand: 'QueryCommand',
-  ScanCommand: 'ScanCommand',
   BatchGetItemCommand: 'BatchGetCommand',
   BatchWriteItemCommand: 'BatchWriteCommand',
   TransactGetItemsCommand: 'TransactGetCommand',
