@@ -99,7 +99,11 @@ export const notificationPreferenceKeys = {
 
 export async function getNotificationPreferences(db: Db, userId: string): Promise<NotificationPreferences> {
   const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: notificationPreferenceKeys.preferences(userId) }));
-  const stored = (out.Item ?? {}) as Partial<NotificationPreferences>;
+  return withDefaults(out.Item as Partial<NotificationPreferences> | undefined);
+}
+
+/** Stored switches over the defaults (a user who never saved preferences has every switch on). */
+export function withDefaults(stored: Partial<NotificationPreferences> = {}): NotificationPreferences {
   return {
     email: { ...defaultNotificationPreferences.email, ...(stored.email ?? {}) },
     push: { ...defaultNotificationPreferences.push, ...(stored.push ?? {}) },
