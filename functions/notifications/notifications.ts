@@ -3,7 +3,7 @@
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { queryPage, type Page, type PageRequest } from '#shared/db/query.ts';
-import { cancellationReasons, decodeCursor } from '#shared/db/errors.ts';
+import { cancellationReasons } from '#shared/db/errors.ts';
 import { notFound } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import {
@@ -44,12 +44,6 @@ export async function listNotifications(db: Db, input: ListNotificationsInput, n
       ? { index: 'gsi2' as const, partition: { name: 'gsi2pk', value: notificationKeys.byUserType(input.userId, input.type).gsi2pk } }
       : { partition: { name: 'pk', value: notificationKeys.byUser(input.userId).pk }, sort: { name: 'sk', beginsWith: notificationKeys.byUser(input.userId).skPrefix } };
   let cursor = input.cursor;
-  // A read-all since the previous page moved the watermark past this cursor: nothing below it is unread any more
-  // (and DynamoDB would refuse a start key outside the key condition).
-  if (cursor && input.unreadOnly && 'sort' in query && query.sort && state.readUpTo) {
-    const at = decodeCursor(cursor)?.[query.sort.name];
-    if (typeof at === 'string' && at <= state.readUpTo) return { items: [], unreadCount: state.unread };
-  }
   // `page` is served by walking pages: one Query per skipped page (documented cost).
   for (let skipped = 1; skipped < (input.page ?? 1) && !input.cursor; skipped++) {
     const skippedPage = await queryPage(db, { ...query, filter: notExpired, ascending: false }, { limit: input.limit, cursor }, () => null);

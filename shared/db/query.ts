@@ -70,6 +70,17 @@ export async function queryPage<T>(
   }
   // A crafted cursor of the right list but not a whole key of this table/index would make DynamoDB refuse the Query (a 500).
   if (startKey && !isKeyOf(startKey, input.index)) throw validationError('cursor', 'cursor is malformed or from another list');
+  // A cursor outside the sort range (the range moved since the previous page, e.g. an unread list whose lower
+  // bound rose with a read-all): DynamoDB would refuse it. Past the end of the range nothing is left; before
+  // its start, the page starts at the range's first item.
+  if (startKey && s) {
+    const position = positionInRange(startKey[s.name] as string, s);
+    const ascending = input.ascending ?? true;
+    if (position !== 'inside') {
+      if ((position === 'below') !== ascending) return { items: [] };
+      startKey = undefined;
+    }
+  }
   // Read one item beyond the page so a cursor is handed out only when there really is more.
   const raw: Record<string, unknown>[] = [];
   const maxReads = input.filter ? (input.maxReads ?? 5) : 1;
@@ -98,6 +109,15 @@ export async function queryPage<T>(
     return { items: raw.slice(0, page.limit).map(fromItem), nextCursor: encodeCursor(keyOf(last, input.index)) };
   }
   return { items: raw.map(fromItem), nextCursor: encodeCursor(startKey) };
+}
+
+/** Where a sort-key value lies against a range condition (a prefix condition counts as inside: the partition check guards it). */
+function positionInRange(value: string, s: NonNullable<QueryPageInput['sort']>): 'below' | 'inside' | 'above' {
+  const [low, lowInclusive] = s.between ? [s.between[0], true] : s.gt !== undefined ? [s.gt, false] : s.gte !== undefined ? [s.gte, true] : [undefined, true];
+  const [high, highInclusive] = s.between ? [s.between[1], true] : s.lt !== undefined ? [s.lt, false] : s.lte !== undefined ? [s.lte, true] : [undefined, true];
+  if (low !== undefined && (value < low || (!lowInclusive && value === low))) return 'below';
+  if (high !== undefined && (value > high || (!highInclusive && value === high))) return 'above';
+  return 'inside';
 }
 
 /** The key attributes a start key of this table or index carries, all strings (every key attribute is type S). */
