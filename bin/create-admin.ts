@@ -1,18 +1,14 @@
 // `npm run create-admin -- --email E --password P --name N [--table T] [--region R]`
 // Without --table: the table of the local stack running from LOCAL_STATE_DIR (default .local), found through
 // <stateDir>/endpoints.json. With --table: that table in AWS, with the default credentials and region.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Db } from '../shared/db/client.ts';
 import type { User } from '../shared/db/entities/user.ts';
 import { Email, NewPassword } from '../shared/contract/auth.ts';
 import { AppError } from '../shared/errors.ts';
-import { ENDPOINTS_FILE, type LocalEndpoints } from '../infra/local/stack.ts';
+import { tableTarget, UsageError } from './table-target.ts';
 import { createAccount } from '../functions/auth/accounts.ts';
 
 const USAGE = 'Usage: npm run create-admin -- --email <e-mail> --password <password> --name <name> [--table <table>] [--region <region>]';
@@ -25,7 +21,7 @@ const Args = z.object({
   region: z.string().min(1).optional(),
 });
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function parse(argv: string[]) {
   let values;
@@ -52,34 +48,10 @@ function parse(argv: string[]) {
   return parsed.data;
 }
 
-function localStackDb(env: NodeJS.ProcessEnv): { db: Db; where: string } {
-  const stateDir = resolve(env.LOCAL_STATE_DIR ?? '.local');
-  let endpoints: LocalEndpoints;
-  try {
-    endpoints = JSON.parse(readFileSync(join(stateDir, ENDPOINTS_FILE), 'utf8'));
-  } catch {
-    throw new UsageError(
-      `No running local stack found in ${stateDir} (no ${ENDPOINTS_FILE}). Start it with \`npm start\` (same LOCAL_STATE_DIR), or pass --table for a deployed stack.`,
-    );
-  }
-  const client = new DynamoDBClient({
-    endpoint: endpoints.dynamoEndpoint,
-    region: env.AWS_REGION ?? 'us-east-1',
-    // DynamoDB Local accepts any credentials; these keep the SDK from looking for real ones.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return { db: { doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName: endpoints.tableName }, where: `local table ${endpoints.tableName} (${endpoints.dynamoEndpoint})` };
-}
-
-function awsDb(table: string, region: string | undefined): { db: Db; where: string } {
-  const client = new DynamoDBClient(region ? { region } : {});
-  return { db: { doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName: table }, where: `table ${table}` };
-}
-
 /** Creates the admin; throws UsageError for bad arguments and AppError CONFLICT when the e-mail is taken. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ user: User; where: string }> {
   const args = parse(argv);
-  const { db, where } = args.table ? awsDb(args.table, args.region) : localStackDb(env);
+  const { db, where } = tableTarget(args, env);
   try {
     const user = await createAccount(db, { name: args.name, email: args.email, password: args.password, role: 'admin' }, new Date());
     return { user, where };

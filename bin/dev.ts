@@ -2,6 +2,8 @@
 // with state under .local/ (LOCAL_STATE_DIR) and demo logins seeded on first run.
 import { startLocalStack } from '../infra/local/stack.ts';
 import { seedDemoData } from './seed.ts';
+import { runMigrations } from './backfill.ts';
+import { getDb } from '../shared/db/client.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.LOG_LEVEL ??= 'warn';
@@ -17,6 +19,8 @@ const stack = await startLocalStack({
   onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms}ms`),
 });
 
+// Items written by an older version of the code (kept in .local/) are brought up to date first.
+const backfill = await runMigrations(getDb());
 const logins = await seedDemoData();
 
 console.log(`
@@ -27,6 +31,7 @@ GradHelper local stack is up.
   S3 emulator      ${stack.s3Endpoint} (bucket ${stack.bucketName})
   Mail outbox      ${stack.outboxDir}
   State folder     ${stack.stateDir}
+  Backfill         ${backfill.map((r) => `${r.name}: ${r.changed} changed`).join(', ')}
 
 Demo logins:
 ${logins.map((l) => `  ${l.role.padEnd(8)} ${l.email}  /  ${l.password}${l.created ? '' : '  (already existed)'}`).join('\n')}

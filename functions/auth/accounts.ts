@@ -1,6 +1,7 @@
 // Account creation, shared by self sign-up (password or Google), the demo seed and `npm run create-admin`.
 // One transaction writes the user with everything that must be true of it from the first moment: its unique
-// e-mail, its unique referral code, who referred it, the user-statistics counters, and its Google link.
+// e-mail, its unique referral code, who referred it, the user-statistics counters, its Google link, and for a
+// student the support chat (the spec's chat screen lists it from the first sign-in; no spec route creates it).
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
@@ -15,6 +16,7 @@ import {
 } from '#shared/db/entities/user.ts';
 import type { Role } from '#shared/auth/tokens.ts';
 import { hashPassword } from '#shared/auth/passwords.ts';
+import { newSupportChat, supportChatWrites } from '#shared/db/entities/chat.ts';
 import { conflict, validationError } from '#shared/errors.ts';
 import { newId, newReferralCode } from '#shared/ids.ts';
 
@@ -83,7 +85,7 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
   }
 }
 
-type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'google';
+type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'google' | 'supportChat';
 
 function accountItems(db: Db, user: User, referrerId: string | undefined, usedCode: string | undefined) {
   const TableName = db.tableName;
@@ -116,6 +118,9 @@ function accountItems(db: Db, user: User, referrerId: string | undefined, usedCo
   }
   if (user.googleSub) {
     items.push({ name: 'google', write: { Put: { TableName, Item: { ...userKeys.google(user.googleSub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: notExists } } });
+  }
+  if (user.role === 'student') {
+    for (const write of supportChatWrites(TableName, newSupportChat(user))) items.push({ name: 'supportChat', write });
   }
   return items;
 }

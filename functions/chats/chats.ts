@@ -6,14 +6,16 @@ import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { ChatView } from '#shared/contract/chats.ts';
 import {
+  chatCreationWrites,
   chatKeys,
+  newChat,
+  newSupportChat,
   fromChatItem,
   fromMemberItem,
   getChatById,
   getSupportChatId,
   getTaskChatId,
   batchGetItems,
-  toChatItem,
   toMemberItem,
   type Chat,
   type ChatMember,
@@ -23,7 +25,6 @@ import { getUserById } from '#shared/db/entities/user.ts';
 import { taskKeys } from '#shared/db/entities/task.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { decodeCursor, encodeCursor, transactionItemFailed } from '#shared/db/errors.ts';
-import { newId } from '#shared/ids.ts';
 import { forbidden, notFound, validationError } from '#shared/errors.ts';
 import { loadChatFor } from './access.ts';
 import { chatViews } from './views.ts';
@@ -33,42 +34,13 @@ export interface Opened {
   created: boolean;
 }
 
-function newChat(input: { type: ChatType; studentId: string; participantIds: string[]; taskId?: string; createdBy: string; now: Date }): Chat {
-  const at = input.now.toISOString();
-  return {
-    id: newId('chat', input.now),
-    type: input.type,
-    studentId: input.studentId,
-    participantIds: [...new Set(input.participantIds)],
-    ...(input.taskId ? { taskId: input.taskId } : {}),
-    createdBy: input.createdBy,
-    messageSeq: 0,
-    lastActivityAt: at,
-    createdAt: at,
-    updatedAt: at,
-  };
-}
-
 /**
  * Writes a new chat with its explicit participants' member items, and its uniqueness sentinel when given,
  * in one transaction. Returns false when the sentinel already existed (someone else created the chat first).
  */
-async function createChat(db: Db, chat: Chat, sentinel?: Record<string, unknown>): Promise<boolean> {
-  const items = [
-    ...(sentinel
-      ? [{ Put: { TableName: db.tableName, Item: { ...sentinel, entity: 'chatSentinel', chatId: chat.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
-      : []),
-    { Put: { TableName: db.tableName, Item: toChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
-    ...chat.participantIds.map((userId) => ({
-      Put: {
-        TableName: db.tableName,
-        Item: toMemberItem({ chatId: chat.id, userId, readSeq: 0 }, { type: chat.type, lastActivityAt: chat.lastActivityAt }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    })),
-  ];
+async function createChat(db: Db, chat: Chat, sentinel?: { pk: string; sk: string }): Promise<boolean> {
   try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    await db.doc.send(new TransactWriteCommand({ TransactItems: chatCreationWrites(db.tableName, chat, sentinel) }));
     return true;
   } catch (err) {
     if (sentinel && transactionItemFailed(err, 0)) return false;
@@ -88,15 +60,15 @@ async function chatOfSentinel(db: Db, chatId: string): Promise<Chat> {
 }
 
 /** The student's support chat, created on first use. Called by the student, or by an admin for any student. */
-export async function openSupportChat(db: Db, actor: AuthUser, studentId: string, now: Date): Promise<Opened> {
+export async function openSupportChat(db: Db, actor: AuthUser, studentId: string): Promise<Opened> {
   if (actor.role === 'student' && actor.id !== studentId) throw notFound('Student');
   const existing = await getSupportChatId(db, studentId);
   if (existing) return { chat: await viewFor(db, await chatOfSentinel(db, existing), actor), created: false };
-  if (actor.role === 'admin') {
-    const student = await getUserById(db, studentId);
-    if (!student || student.role !== 'student') throw notFound('Student');
-  }
-  const chat = newChat({ type: 'support', studentId, participantIds: [studentId], createdBy: actor.id, now });
+  // Every account is made with its support chat and the backfill gives older ones theirs, so this is only a
+  // safety net (an account the backfill has not reached yet); the chat still dates from the sign-up.
+  const student = await getUserById(db, studentId);
+  if (!student || student.role !== 'student') throw notFound('Student');
+  const chat = newSupportChat(student);
   if (await createChat(db, chat, chatKeys.supportSentinel(studentId))) {
     return { chat: await viewFor(db, chat, actor), created: true };
   }
@@ -195,7 +167,7 @@ export async function openChat(db: Db, actor: AuthUser, body: { type: ChatType; 
     case 'support': {
       const studentId = body.studentId ?? (actor.role === 'student' ? actor.id : undefined);
       if (!studentId) throw validationError('studentId', 'is required when an admin opens a support chat');
-      return openSupportChat(db, actor, studentId, now);
+      return openSupportChat(db, actor, studentId);
     }
     case 'general':
       if (actor.role !== 'admin') throw forbidden('Only admins open general chats; students use their support chat');
@@ -221,7 +193,8 @@ export interface ListChatsInput {
  * One page of the caller's chats, newest activity first.
  * - Student, or admin with type task|general: the caller's member items (gsi1 `USERCHATS#<id>`, or gsi2
  *   `USERCHATS#<id>#<type>`), then one BatchGet of the chats and their users.
- * - Admin with type=support: gsi1 `SUPPORTCHATS` (the chat items), then one BatchGet of the students and the
+ * - Admin with type=support: the support queue, gsi2 `SUPPORTQUEUE` (the chat items: chats with messages by
+ *   last message, then chats without by the student's sign-up), then one BatchGet of the students and the
  *   admin's read positions.
  * - Admin without a type: both of the above merged by sort key (two Queries per page).
  */
@@ -247,7 +220,7 @@ function fromListItem(item: Record<string, unknown>): RawEntry {
 async function rawChatPage(db: Db, actor: AuthUser, input: ListChatsInput): Promise<Page<RawEntry>> {
   const page = { limit: input.limit, cursor: input.cursor };
   if (actor.role === 'admin' && input.type === 'support') {
-    return queryPage(db, { index: 'gsi1', partition: { name: 'gsi1pk', value: chatKeys.allSupport().gsi1pk }, ascending: false }, page, fromListItem);
+    return queryPage(db, { index: 'gsi2', partition: { name: 'gsi2pk', value: chatKeys.supportQueue().gsi2pk }, ascending: false }, page, fromListItem);
   }
   if (actor.role === 'admin' && !input.type) return mergedAdminPage(db, actor.id, page);
   if (input.type) {

@@ -15,8 +15,8 @@ export const handler = createHttpHandler(chatsRoutes, {
     const page = await listChats(getDb(), auth, query);
     return reply.page(page.items, paginationOf(page, query));
   },
-  openSupportChat: async ({ auth, request }) => {
-    const { chat, created } = await openSupportChat(getDb(), auth, auth.id, request.now);
+  openSupportChat: async ({ auth }) => {
+    const { chat, created } = await openSupportChat(getDb(), auth, auth.id);
     return reply.ok(chat, created ? 201 : 200);
   },
   openChat: async ({ auth, body, request }) => {

@@ -4,6 +4,7 @@ import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { MessageView } from '#shared/contract/chats.ts';
 import {
   activitySortKey,
+  supportQueueSortKey,
   chatKeys,
   fromMemberItem,
   getChatById,
@@ -144,7 +145,7 @@ async function trySend(deps: ChatDeps, chat: Chat, message: Message, files: read
       Update: {
         TableName: db.tableName,
         Key: chatKeys.chat(chat.id),
-        UpdateExpression: `SET messageSeq = :seq, lastMessage = :last, lastActivityAt = :at, updatedAt = :at${chat.type === 'support' ? ', gsi1sk = :sk' : ''}`,
+        UpdateExpression: `SET messageSeq = :seq, lastMessage = :last, lastActivityAt = :at, updatedAt = :at${chat.type === 'support' ? ', gsi1sk = :sk, gsi2sk = :queueSk' : ''}`,
         // The seq read is still current, and nobody joined since (their list key would be missed).
         ConditionExpression: 'messageSeq = :prev AND size(participantIds) = :members',
         ExpressionAttributeValues: {
@@ -153,7 +154,7 @@ async function trySend(deps: ChatDeps, chat: Chat, message: Message, files: read
           ':members': chat.participantIds.length,
           ':last': lastMessageOf(message),
           ':at': at,
-          ...(chat.type === 'support' ? { ':sk': sortKey } : {}),
+          ...(chat.type === 'support' ? { ':sk': sortKey, ':queueSk': supportQueueSortKey({ ...chat, lastMessage: lastMessageOf(message) }) } : {}),
         },
       },
     },

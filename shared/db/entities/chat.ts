@@ -1,8 +1,9 @@
 // The chat entity: one chat item, one member item per explicit participant (read position + list sort key),
 // uniqueness sentinels (one support chat per student, one chat per task), and short-lived typing items.
 // The access patterns and their costs are in docs/data-model/chats.md.
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
+import { newId } from '../../ids.ts';
 
 export const chatTypes = ['support', 'task', 'general'] as const;
 export type ChatType = (typeof chatTypes)[number];
@@ -39,6 +40,8 @@ export interface Chat {
   lastMessage?: LastMessagePreview;
   /** Last activity (creation or newest message): the lists sort on it. */
   lastActivityAt: string;
+  /** Support chats: when the student signed up (the support queue orders chats without messages by it). */
+  studentSignedUpAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -68,13 +71,27 @@ export const chatKeys = {
   supportSentinel: (studentId: string) => ({ pk: `SUPPORTCHAT#${studentId}`, sk: 'SUPPORTCHAT' }),
   /** Uniqueness sentinel: the one chat of a task. */
   taskSentinel: (taskId: string) => ({ pk: `TASKCHAT#${taskId}`, sk: 'TASKCHAT' }),
-  /** gsi1 on the chat item (support chats only): every support chat, by last activity (admin list). */
+  /** gsi1 on the chat item (support chats only): every support chat, by last activity (admin's merged list). */
   allSupport: () => ({ gsi1pk: 'SUPPORTCHATS' }),
+  /**
+   * gsi2 on the chat item (support chats only): the admins' support queue (`GET /chats?type=support`), sorted
+   * by `supportQueueSortKey`: read descending, chats with messages come first by last message time, then
+   * chats without messages by the student's sign-up, each newest first. One Query per page.
+   */
+  supportQueue: () => ({ gsi2pk: 'SUPPORTQUEUE' }),
   /** gsi1 on member items of explicit participants: a user's chats by last activity. */
   byUser: (userId: string) => ({ gsi1pk: `USERCHATS#${userId}` }),
   /** gsi2 on member items of explicit participants: a user's chats of one type by last activity. */
   byUserType: (userId: string, type: ChatType) => ({ gsi2pk: `USERCHATS#${userId}#${type}` }),
 };
+
+/**
+ * Sort key of the support queue. The tier digit puts every chat with a message (`1`) above every chat without
+ * one (`0`) in a descending read; ISO-8601 UTC times of equal length sort as text; the chat id breaks ties.
+ */
+export function supportQueueSortKey(chat: Pick<Chat, 'id' | 'lastMessage' | 'studentSignedUpAt' | 'createdAt'>): string {
+  return chat.lastMessage ? `1#${chat.lastMessage.createdAt}#${chat.id}` : `0#${chat.studentSignedUpAt ?? chat.createdAt}#${chat.id}`;
+}
 
 /** True when `user` may see and write in `chat`: explicit participants, and every admin for support chats. */
 export function isChatParticipant(chat: Pick<Chat, 'type' | 'participantIds'>, user: { id: string; role: string }): boolean {
@@ -85,16 +102,92 @@ export function isChatParticipant(chat: Pick<Chat, 'type' | 'participantIds'>, u
 export function toChatItem(chat: Chat): Record<string, unknown> {
   return {
     ...chatKeys.chat(chat.id),
-    ...(chat.type === 'support' ? { ...chatKeys.allSupport(), gsi1sk: activitySortKey(chat.lastActivityAt, chat.id) } : {}),
+    ...(chat.type === 'support'
+      ? {
+          ...chatKeys.allSupport(),
+          gsi1sk: activitySortKey(chat.lastActivityAt, chat.id),
+          ...chatKeys.supportQueue(),
+          gsi2sk: supportQueueSortKey(chat),
+        }
+      : {}),
     entity: 'chat',
     ...chat,
   };
 }
 
 export function fromChatItem(item: Record<string, unknown>): Chat {
-  const { pk, sk, gsi1pk, gsi1sk, entity, ...chat } = item;
-  void pk, sk, gsi1pk, gsi1sk, entity;
+  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity, ...chat } = item;
+  void pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, entity;
   return chat as unknown as Chat;
+}
+
+export interface NewChatInput {
+  type: ChatType;
+  studentId: string;
+  participantIds: string[];
+  taskId?: string;
+  createdBy: string;
+  /** Support chats: the student's sign-up time. */
+  studentSignedUpAt?: string;
+  now: Date;
+}
+
+export function newChat(input: NewChatInput): Chat {
+  const at = input.now.toISOString();
+  return {
+    id: newId('chat', input.now),
+    type: input.type,
+    studentId: input.studentId,
+    participantIds: [...new Set(input.participantIds)],
+    ...(input.taskId ? { taskId: input.taskId } : {}),
+    createdBy: input.createdBy,
+    messageSeq: 0,
+    lastActivityAt: at,
+    ...(input.studentSignedUpAt ? { studentSignedUpAt: input.studentSignedUpAt } : {}),
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * A student's support chat as it is made with the account (and by the backfill for older accounts): created
+ * at the sign-up time, by the student, with the student as its one explicit participant.
+ */
+export function newSupportChat(student: { id: string; createdAt: string }): Chat {
+  return newChat({
+    type: 'support',
+    studentId: student.id,
+    participantIds: [student.id],
+    createdBy: student.id,
+    studentSignedUpAt: student.createdAt,
+    now: new Date(student.createdAt),
+  });
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The writes that create a chat: its uniqueness sentinel when given (first, so a caller can tell a lost race
+ * by index 0), the chat item and its explicit participants' member items, each only if absent.
+ */
+export function chatCreationWrites(tableName: string, chat: Chat, sentinel?: { pk: string; sk: string }): TransactItem[] {
+  const notExists = 'attribute_not_exists(pk)';
+  return [
+    ...(sentinel ? [{ Put: { TableName: tableName, Item: { ...sentinel, entity: 'chatSentinel', chatId: chat.id }, ConditionExpression: notExists } }] : []),
+    { Put: { TableName: tableName, Item: toChatItem(chat), ConditionExpression: notExists } },
+    ...chat.participantIds.map((userId) => ({
+      Put: {
+        TableName: tableName,
+        Item: toMemberItem({ chatId: chat.id, userId, readSeq: 0 }, { type: chat.type, lastActivityAt: chat.lastActivityAt }),
+        ConditionExpression: notExists,
+      },
+    })),
+  ];
+}
+
+/** The writes of a student's support chat, sentinel first. */
+export function supportChatWrites(tableName: string, chat: Chat): TransactItem[] {
+  return chatCreationWrites(tableName, chat, chatKeys.supportSentinel(chat.studentId));
 }
 
 /**
