@@ -22,7 +22,12 @@ export function createLambdaApiEmulator(options: { functions: readonly string[] 
       const match = INVOKE_PATH.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
       if (!match || req.method !== 'POST') return false;
       // The SDK sends a name or an ARN; the local functions are known by name.
-      const name = decodeURIComponent(match[1]).split(':').pop()!;
+      let name: string;
+      try {
+        name = decodeURIComponent(match[1]).split(':').pop()!;
+      } catch {
+        name = match[1];
+      }
       if (!options.functions.includes(name)) {
         respond(res, 404, { Type: 'User', message: `Function not found: ${name}` }, { 'X-Amzn-ErrorType': 'ResourceNotFoundException' });
         return true;

@@ -47,6 +47,18 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
+/**
+ * A path parameter as API Gateway hands it over: percent-decoded, or as sent when it is not valid
+ * percent-encoding (`%E0`), so the route's schema answers 400 instead of the decoder throwing.
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Returns the matching route for method + path, or `methodNotAllowed` when only the path matches. */
 export function matchRoute(table: CompiledRoute[], method: string, path: string): RouteMatch | 'no-route' {
   for (const c of table) {
@@ -54,7 +66,7 @@ export function matchRoute(table: CompiledRoute[], method: string, path: string)
     const m = c.regex.exec(path);
     if (!m) continue;
     const pathParameters: Record<string, string> = {};
-    c.paramNames.forEach((name, i) => (pathParameters[name] = decodeURIComponent(m[i + 1])));
+    c.paramNames.forEach((name, i) => (pathParameters[name] = decodePathSegment(m[i + 1])));
     return { compiled: c, pathParameters };
   }
   return 'no-route';

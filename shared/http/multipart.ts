@@ -53,6 +53,9 @@ export function parseMultipart(body: Buffer, contentType: string, spec: Multipar
         return;
       }
       const chunks: Buffer[] = [];
+      // A body that ends inside a file ("Unexpected end of form") errors the file stream as well as the parser;
+      // without this listener that error is unhandled and takes the whole process down.
+      stream.on('error', () => fail(validationError('body', 'multipart body ends inside a file (truncated?)')));
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () =>
         fail(payloadTooLarge(`File "${info.filename}" is larger than ${maxFileBytes} bytes`, { field: name, maxBytes: maxFileBytes })),
@@ -64,8 +67,16 @@ export function parseMultipart(body: Buffer, contentType: string, spec: Multipar
     });
     parser.on('filesLimit', () => fail(payloadTooLarge(`At most ${spec.maxFiles} files per request`, { maxFiles: spec.maxFiles })));
     parser.on('fieldsLimit', () => fail(validationError('body', 'too many form fields')));
-    parser.on('error', () => fail(validationError('body', 'multipart body is malformed')));
+    // After an error busboy does not always emit 'close': settle on whichever comes first (a promise settles once).
+    parser.on('error', (err: Error) => {
+      fail(validationError('body', /unexpected end/i.test(err.message) ? 'multipart body ends before its closing boundary (truncated?)' : 'multipart body is malformed'));
+      reject(failed);
+    });
     parser.on('close', () => (failed ? reject(failed) : resolve({ fields, files })));
-    parser.end(body);
+    try {
+      parser.end(body);
+    } catch {
+      reject(validationError('body', 'multipart body is malformed'));
+    }
   });
 }
