@@ -19,7 +19,10 @@ const statusByCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_SERVER_ERROR: 500,
-  /** A feature this deployment has not been configured for (e.g. Google sign-in without a client id). */
+  /**
+   * A feature this deployment has not been configured for (e.g. Google sign-in without a client id), a dependency
+   * that is down (health), or a throttled table.
+   */
   SERVICE_UNAVAILABLE: 503,
 };
 

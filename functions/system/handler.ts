@@ -1,6 +1,6 @@
 import { systemRoutes } from '#shared/contract/system.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
-import { reply } from '#shared/http/reply.ts';
+import { AppError } from '#shared/errors.ts';
 import { getDb } from '#shared/db/client.ts';
 import { getStorage } from '#shared/storage/s3.ts';
 import { checkHealth } from './health.ts';
@@ -8,6 +8,9 @@ import { checkHealth } from './health.ts';
 export const handler = createHttpHandler(systemRoutes, {
   health: async ({ request }) => {
     const health = await checkHealth(getDb(), getStorage(), request.now);
-    return health.status === 'ok' ? health : reply.ok(health, 503);
+    if (health.status === 'ok') return { ...health, status: 'ok' as const };
+    // A load balancer or uptime check reads the status; a client reads the envelope and which dependency failed.
+    const failing = Object.entries(health.checks).filter(([, check]) => !check.ok).map(([name]) => name);
+    throw new AppError('SERVICE_UNAVAILABLE', `Degraded: ${failing.join(' and ')} unreachable`, { status: health.status, failing, checks: health.checks, time: health.time });
   },
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
+import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { getStorage } from '../../shared/storage/s3.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -13,6 +15,25 @@ describe('GET /system/health', () => {
     expect(res.body.data.status).toBe('ok');
     expect(res.body.data.checks.database.ok).toBe(true);
     expect(res.body.data.checks.storage.ok).toBe(true);
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE in the error envelope, naming the failing dependency, when the bucket is gone', async () => {
+    const { s3, bucket } = getStorage();
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    try {
+      const res = await api.get('/system/health');
+
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        success: false,
+        error: { code: 'SERVICE_UNAVAILABLE', details: { status: 'degraded', failing: ['storage'], checks: { database: { ok: true }, storage: { ok: false } } } },
+        requestId: expect.any(String),
+      });
+      expect(res.body.error.message).toContain('storage');
+    } finally {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+    expect((await api.get('/system/health')).status).toBe(200);
   });
 
   it('carries the security headers and a request id on every response', async () => {
