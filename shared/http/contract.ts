@@ -80,3 +80,41 @@ export type Pagination = z.infer<typeof Pagination>;
 
 /** Query-string booleans: 'true'/'false'/'1'/'0'. */
 export const QueryBoolean = z.stringbool();
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A calendar day `YYYY-MM-DD` that exists (no 2025-02-30), as a UTC Date at 00:00:00Z. */
+function calendarDay(value: string): Date | undefined {
+  const m = DATE_ONLY.exec(value);
+  if (!m) return undefined;
+  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return day.toISOString().startsWith(value) ? day : undefined;
+}
+
+const DATE_MESSAGE = 'must be a date (YYYY-MM-DD) or an ISO-8601 time such as 2025-01-15T10:00:00Z';
+
+/**
+ * The spec's `date` query parameters (`dateFrom`, `dateTo`), as browsers' date inputs send them (`2025-01-15`)
+ * or as full ISO-8601 times; parsed to an ISO-8601 UTC time. A date-only start means 00:00:00Z of that day; a
+ * date-only end includes its whole day (23:59:59.999Z). Every route that takes a date range uses these two.
+ */
+const dateBound = (edge: 'start' | 'end') =>
+  z.string().transform((value, ctx) => {
+    const day = calendarDay(value);
+    if (day) return new Date(day.getTime() + (edge === 'end' ? 86_400_000 - 1 : 0)).toISOString();
+    if (IsoDateTime.safeParse(value).success) return new Date(value).toISOString();
+    ctx.addIssue({ code: 'custom', message: DATE_MESSAGE });
+    return z.NEVER;
+  });
+export const DateFrom = dateBound('start');
+export const DateTo = dateBound('end');
+
+/** `dateFrom`/`dateTo` for a query schema; pair with `refineDateRange` so an inverted range is a 400. */
+export const DateRangeQuery = z.object({ dateFrom: DateFrom.optional(), dateTo: DateTo.optional() });
+
+/** Refinement: `dateFrom` must not be after `dateTo`. */
+export function refineDateRange(range: { dateFrom?: string; dateTo?: string }, ctx: z.RefinementCtx): void {
+  if (range.dateFrom && range.dateTo && range.dateFrom > range.dateTo) {
+    ctx.addIssue({ code: 'custom', path: ['dateTo'], message: 'must not be before dateFrom' });
+  }
+}

@@ -131,6 +131,15 @@ async function parseBody(event: HttpEvent, route: RouteDef): Promise<{ body: unk
   }
 }
 
+/**
+ * Browsers' forms send every field, filled or not (`?status=&search=`): an empty query parameter means "no
+ * filter", as if it were absent.
+ */
+function withoutEmptyValues(query: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
+  if (!query) return undefined;
+  return Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
 function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body') {
   if (!schema) return {};
   const result = schema.safeParse(value ?? {});
@@ -186,7 +195,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     }
 
     const params = parseWith(route.params, event.pathParameters, 'params');
-    const query = parseWith(route.query, event.queryStringParameters, 'query');
+    const query = parseWith(route.query, withoutEmptyValues(event.queryStringParameters), 'query');
     const parsed = await parseBody(event, route);
     const body = parseWith(route.body, parsed.body, 'body');
     const log = state.log.child({ route: routeKey(route), userId: auth?.id });

@@ -2,10 +2,9 @@
 // body, and every multipart route a truncated or otherwise broken form, with 400 VALIDATION_ERROR in the
 // error envelope, and the stack answers the next request.
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey, type RouteDef } from '../../shared/http/contract.ts';
-import { newId, type IdPrefix } from '../../shared/ids.ts';
+import { concretePath, tokenFor as tokenOf } from '../support/routes.ts';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
@@ -19,19 +18,7 @@ beforeAll(async () => {
   [student, admin] = await Promise.all([seedStudent(), seedAdmin()]);
 });
 
-const PREFIXES: IdPrefix[] = ['user', 'task', 'deliv', 'file', 'chat', 'msg', 'notif', 'ann', 'bill', 'pay', 'meet', 'preq', 'req'];
-
-/** The route's path with a well-formed id in each parameter, so the request gets past the path check to the body. */
-function concretePath(route: RouteDef): string {
-  return route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-    const schema = route.params as z.ZodObject | undefined;
-    const field = schema?.shape?.[name] as z.ZodType | undefined;
-    const id = PREFIXES.map((p) => newId(p)).find((candidate) => field?.safeParse(candidate).success);
-    return id ?? 'x';
-  });
-}
-
-const tokenFor = (route: RouteDef) => (route.access === 'public' ? undefined : route.access === 'admin' ? admin.token : student.token);
+const tokenFor = (route: RouteDef) => tokenOf(route, { student, admin });
 
 const jsonRoutes = allRoutes.filter((r) => r.body && r.method !== 'GET');
 const multipartRoutes = allRoutes.filter((r) => r.multipart);
