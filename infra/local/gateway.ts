@@ -227,6 +227,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   });
 
+  // Requests Node refuses before any handler runs (a URL or headers past its 16 KB limit, a broken request
+  // line) still get the error envelope, as API Gateway answers its own limits, instead of a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const [status, reason, code, message] = tooLarge
+      ? [431, 'Request Header Fields Too Large', 'PAYLOAD_TOO_LARGE', 'The URL or the headers exceed 16 KB']
+      : [400, 'Bad Request', 'VALIDATION_ERROR', 'The request is not valid HTTP'];
+    const body = JSON.stringify({ success: false, error: { code, message }, timestamp: new Date().toISOString(), requestId: `req_${randomUUID()}` });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+
   server.on('upgrade', (req, socket, head) => {
     for (const ext of extensions) {
       if (ext.handleUpgrade?.(req, socket, head)) return;
