@@ -20,6 +20,8 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const benchStarted = performance.now();
 const quick = process.argv.includes('--quick');
+/** `--only=load`: just the load section (with its own stack), for iterating on it. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Invocations per endpoint for the overhead comparison, and per page for list scaling. */
 const OVERHEAD_RUNS = quick ? 10 : 40;
@@ -28,6 +30,8 @@ const WARMUP_RUNS = 5;
 const COLD_RUNS = 5;
 const LIST_SIZES = quick ? [100, 1000] : [100, 1000, 5000];
 const PAGE_LIMIT = 20;
+/** The load section: students signing up at once, then a bounded number of mixed requests over many connections. */
+const LOAD = quick ? { students: 10, requests: 1000, connections: 10 } : { students: 30, requests: 5000, connections: 30 };
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`  · ${line}\n`);
@@ -156,7 +160,7 @@ async function main() {
   log('');
 
   // 1 + 2 ----------------------------------------------------------------------------------------
-  const fnResults = await measureFunctions(join(tmp, 'bundles'));
+  const fnResults = only === 'load' ? [] : await measureFunctions(join(tmp, 'bundles'));
   output.functions = fnResults;
   log(`1-2. Bundle size and cold import time (median of ${COLD_RUNS} fresh node processes importing the bundle)`);
   log(
@@ -208,6 +212,10 @@ async function main() {
     instrument(storage.s3, 's3');
     const clients: Clients = { doc: db.doc, s3: storage.s3 };
 
+    if (only === 'load') {
+      await measureLoad(stack.apiUrl, db, output);
+      return;
+    }
     const student = await fixtures.seedActor(db, 'student');
     const admin = await fixtures.seedActor(db, 'admin');
     const tokenOf = (as: string) => (as === 'student' ? student.token : as === 'admin' ? admin.token : undefined);
@@ -423,6 +431,9 @@ async function main() {
     );
     log('   items read = DynamoDB ScannedCount of the Queries one page request makes: the cost, whatever the machine load.');
     log('');
+
+    // 5: load ------------------------------------------------------------------------------------
+    await measureLoad(stack.apiUrl, db, output);
   } finally {
     await stack.stop();
     rmSync(tmp, { recursive: true, force: true });
@@ -439,6 +450,30 @@ async function main() {
   mkdirSync(join(projectRoot, '.bench'), { recursive: true });
   writeFileSync(join(projectRoot, '.bench', 'results.json'), JSON.stringify(output, null, 2));
   log(`Done in ${output.elapsedSeconds} s (load average ${loadavg()[0].toFixed(2)} at the end); results in .bench/results.json`);
+}
+
+async function measureLoad(apiUrl: string, db: import('../shared/db/client.ts').Db, output: Record<string, unknown>) {
+  const { runLoad } = await import('./bench/load.ts');
+  const load = await runLoad({ apiUrl, db, ...LOAD }, progress);
+  output.load = load;
+  log(`5. Load: ${load.students} students signed up at once, then ${load.requests} mixed requests over ${load.connections} connections (autocannon, real HTTP through the local gateway, limits raised)`);
+  log(
+    table(
+      ['throughput', 'latency p50', 'latency p99', 'max', 'errors', 'non-2xx', 'duration'],
+      [[`${round(load.throughputPerS, 1)} req/s`, ms(load.latencyMsP50), ms(load.latencyMsP99), ms(load.latencyMsMax), load.errors, load.non2xx, `${round(load.durationS, 1)} s`]],
+    ),
+  );
+  log(table(['request', 'sent', '2xx', 'other'], Object.entries(load.byOp).map(([op, t]) => [op, t.sent, t.ok, JSON.stringify(t.other)])));
+  log(
+    table(
+      ['recount', 'the API answered', 'the table holds', 'the counters say', ''],
+      load.checks.map((c) => [c.what, c.answered, c.stored, c.counted ?? '—', c.ok ? 'exact' : 'MISMATCH']),
+    ),
+  );
+  log('   the table holds = a recount (each student\'s tasks through GET /tasks, each chat\'s message items); the counters =');
+  log('   what the dashboards read (user and task statistics, each chat\'s message sequence). The load generator runs in the');
+  log('   same process as the gateway, so throughput is a floor and both share the 2 cores.');
+  log('');
 }
 
 main().then(
