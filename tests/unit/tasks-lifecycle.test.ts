@@ -15,7 +15,7 @@ import {
   type DeliverableStage,
   type DeliverableVia,
 } from '../../functions/tasks/lifecycle.ts';
-import { TASK_STATUSES, listEntryWrites, taskUpdateItem, type Task } from '../../shared/db/entities/task.ts';
+import { TASK_STATUSES, listEntryWrites, listMembershipsOf, STATUSES_OUT_OF_DEFAULT_LISTS, taskUpdateItem, type Task } from '../../shared/db/entities/task.ts';
 import { DELIVERABLE_STATUSES, fromDeliverableItem } from '../../shared/db/entities/deliverable.ts';
 import { taskCreatedStatsItems, taskStatusStatsItems } from '../../shared/db/entities/task-stats.ts';
 import { publishTaskEvent, subscribeToTaskEvents, taskEvent, type TaskEvent } from '../../shared/events/task-events.ts';
@@ -227,6 +227,28 @@ describe('list entries a write keeps in step', () => {
     const out = summarize(listEntryWrites(db, { ...baseTask, assignedAdminId: 'user_a' }, next({ assignedAdminId: 'user_b' })));
     expect(out.deletes).toEqual(['TASKLIST#ADMIN#user_a', 'TASKLIST#ADMIN#user_a#pending']);
     expect(out.puts).toContain('TASKLIST#ADMIN#user_b#pending');
+  });
+
+  it('takes a cancelled task out of every default list, leaving it only in the cancelled status lists', () => {
+    const before = { ...baseTask, assignedAdminId: 'user_a', status: 'in_progress' as const };
+    expect(summarize(listEntryWrites(db, before, next({ assignedAdminId: 'user_a', status: 'cancelled' })))).toEqual({
+      deletes: [
+        'TASKLIST#ADMIN#user_a',
+        'TASKLIST#ADMIN#user_a#in_progress',
+        'TASKLIST#ALL',
+        'TASKLIST#ALL#in_progress',
+        'TASKLIST#STUDENT#user_s',
+        'TASKLIST#STUDENT#user_s#in_progress',
+      ],
+      puts: ['TASKLIST#ADMIN#user_a#cancelled', 'TASKLIST#ALL#cancelled', 'TASKLIST#STUDENT#user_s#cancelled'],
+    });
+  });
+
+  it('keeps every other status in the default lists', () => {
+    for (const status of TASK_STATUSES.filter((s) => s !== 'cancelled')) {
+      expect(listMembershipsOf({ ...baseTask, status }).filter((m) => m.status === undefined)).toHaveLength(2);
+    }
+    expect(STATUSES_OUT_OF_DEFAULT_LISTS).toEqual(['cancelled']);
   });
 
   it('rewrites the entries in place on an edit and gives them the three sort keys', () => {
