@@ -108,6 +108,7 @@ export const AssignBody = z.strictObject({ adminId: Id('user') });
 export const SortBy = z.enum(['created_at', 'due_date', 'title']);
 
 export const TaskListQuery = PageQuery.extend({
+  /** Absent: every task but cancelled ones (the spec's lists). `cancelled` (this API's extension) lists those. */
   status: TaskStatus.optional(),
   /** Case-insensitive substring of the title. */
   search: z.string().trim().min(1).max(100).optional(),
@@ -241,7 +242,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'authenticated',
     rateLimit: 'general',
-    summary: "Tasks: a student's own, or for admins all (assignedToMe / assignedTo to narrow); status, search, sortBy, sortOrder",
+    summary: "Tasks: a student's own, or for admins all (assignedToMe / assignedTo to narrow); status, search, sortBy, sortOrder; cancelled tasks only with status=cancelled",
     query: TaskListQuery,
     response: TaskListItem,
   }),
