@@ -30,7 +30,16 @@ import type { UploadedFile } from '#shared/http/multipart.ts';
 import { taskEvent } from '#shared/events/task-events.ts';
 import { deleteFile } from '#functions/files/files.ts';
 import { transact, type TasksDeps } from './deps.ts';
-import { assertDeliverableMove, isClosedTaskStatus, OPEN_TASK_STATUSES, WORKING_TASK_STATUSES } from './lifecycle.ts';
+import {
+  assertDeliverableMove,
+  deliverableStageOf,
+  deliverableStages,
+  isClosedTaskStatus,
+  isFinalDeliverableStage,
+  OPEN_TASK_STATUSES,
+  WORKING_TASK_STATUSES,
+  type DeliverableStage,
+} from './lifecycle.ts';
 import { byOf, canSeeTask, fileRefOf, loadTaskAggregate, partiesOf } from './tasks.ts';
 import { deliverableView, type DeliverableView } from './views.ts';
 
@@ -46,18 +55,26 @@ function taskStatusIn(statuses: readonly TaskStatus[]) {
   };
 }
 
+/** Where a deliverable is, as 409 details say it (spec status + whether a submission awaits review). */
+const stateOf = (d: Deliverable) => ({ currentStatus: d.status, awaitingApproval: d.awaitingApproval });
+
 function taskNotOpen(task: Task, deliverable?: Deliverable) {
   return conflict(`The task is ${task.status}; its deliverables cannot change`, {
-    ...(deliverable ? { currentStatus: deliverable.status } : {}),
+    ...(deliverable ? stateOf(deliverable) : {}),
     taskStatus: task.status,
   });
 }
 
 function taskNotIn(task: Task, statuses: readonly TaskStatus[], deliverable: Deliverable, what: string) {
   return conflict(`Deliverables can be ${what} only while the task is ${statuses.join(' or ')}; it is ${task.status}`, {
-    currentStatus: deliverable.status,
+    ...stateOf(deliverable),
     taskStatus: task.status,
   });
+}
+
+/** A completed deliverable (the student approved it) is final: no edit, submission or removal. */
+function assertNotFinal(d: Deliverable, what: string) {
+  if (isFinalDeliverableStage(deliverableStageOf(d))) throw conflict(`A ${d.status} deliverable cannot ${what}`, stateOf(d));
 }
 
 const putDeliverable = (tableName: string, before: Deliverable, after: Deliverable) => ({
@@ -94,7 +111,7 @@ export async function addDeliverable(
     ...(input.description ? { description: input.description } : {}),
     ...(input.requirements ? { requirements: input.requirements } : {}),
     ...(input.dueDate ? { dueDate: new Date(input.dueDate).toISOString() } : {}),
-    status: 'pending',
+    ...deliverableStages.pending,
     files: [],
     version: 1,
     createdAt: at,
@@ -166,7 +183,7 @@ async function writeDeliverable<T>(
     }
   }
   const found = await getDeliverableWithTask(deps.db, deliverableId);
-  throw conflict('The deliverable kept changing while this request was applied; try again', { currentStatus: found?.deliverable.status });
+  throw conflict('The deliverable kept changing while this request was applied; try again', found ? stateOf(found.deliverable) : {});
 }
 
 /** Throws 409 naming the task's status when the check on the task (at `index`) failed. */
@@ -174,7 +191,7 @@ function onTaskCheckFailed(deps: TasksDeps, index: number, taskId: string, deliv
   return async (err: unknown) => {
     if (!transactionItemFailed(err, index)) return;
     const task = await getTaskById(deps.db, taskId);
-    throw conflict(`The task is ${task?.status ?? 'gone'}; the deliverable was not changed`, { currentStatus: deliverable.status, taskStatus: task?.status });
+    throw conflict(`The task is ${task?.status ?? 'gone'}; the deliverable was not changed`, { ...stateOf(deliverable), taskStatus: task?.status });
   };
 }
 
@@ -183,22 +200,29 @@ export interface DeliverableChanges {
   description?: string | null;
   dueDate?: string | null;
   requirements?: string | null;
+  /** Any spec status parses; the state machine decides (409 with `allowedStatuses` for a move that is not the admin's). */
   status?: DeliverableStatus;
 }
 
-/** Admin edits; `status` only along the admin's moves (pending <-> in_progress, revision_needed -> in_progress). */
+/**
+ * Admin edits; `status` only along the admin's moves (pending <-> in_progress, revision_needed -> in_progress).
+ * `completed` and `revision_needed` are the student's to give, and a submission awaiting the student's review
+ * cannot be withdrawn: both are 409.
+ */
 export async function updateDeliverable(deps: TasksDeps, actor: AuthUser, deliverableId: string, changes: DeliverableChanges): Promise<DeliverableView> {
   const updated = await writeDeliverable(deps, deliverableId, ({ deliverable: d, task }) => {
     if (!canSeeTask(actor, task)) throw notFound('Deliverable');
     if (isClosedTaskStatus(task.status)) throw taskNotOpen(task, d);
-    if (d.status === 'approved') throw conflict('An approved deliverable cannot change', { currentStatus: d.status });
-    if (changes.status !== undefined && changes.status !== d.status) assertDeliverableMove(d.status, changes.status, 'update');
+    const stage = deliverableStageOf(d);
+    // A status names the stage without a pending submission: `in_progress` while one awaits review is a move too.
+    if (changes.status !== undefined && changes.status !== stage) assertDeliverableMove(stage, changes.status, 'update');
+    assertNotFinal(d, 'change');
     const next: Deliverable = { ...d, ...bumped(d, deps.now) };
     if (changes.title !== undefined) next.title = changes.title;
     if (changes.description !== undefined) next.description = changes.description || undefined;
     if (changes.requirements !== undefined) next.requirements = changes.requirements || undefined;
     if (changes.dueDate !== undefined) next.dueDate = changes.dueDate ? new Date(changes.dueDate).toISOString() : undefined;
-    if (changes.status !== undefined) next.status = changes.status;
+    if (changes.status !== undefined) Object.assign(next, deliverableStages[changes.status]);
     return {
       items: [putDeliverable(deps.db.tableName, d, next), { ConditionCheck: { TableName: deps.db.tableName, Key: taskKeys.task(task.id), ...taskStatusIn(OPEN_TASK_STATUSES) } }],
       result: next,
@@ -230,7 +254,7 @@ export async function submitDeliverable(deps: TasksDeps, actor: AuthUser, delive
   if (!first) throw notFound('Deliverable');
   const checkState = (d: Deliverable, task: Task) => {
     if (!WORKING_TASK_STATUSES.submit.includes(task.status)) throw taskNotIn(task, WORKING_TASK_STATUSES.submit, d, 'submitted');
-    assertDeliverableMove(d.status, 'submitted', 'submit');
+    assertDeliverableMove(deliverableStageOf(d), 'awaiting_approval', 'submit');
   };
   // Refuse before storing anything when the submission cannot succeed.
   checkState(first.deliverable, first.task);
@@ -260,7 +284,7 @@ export async function submitDeliverable(deps: TasksDeps, actor: AuthUser, delive
       const next: Deliverable = {
         ...d,
         ...bumped(d, now),
-        status: 'submitted',
+        ...deliverableStages.awaiting_approval,
         files: [...d.files, ...added],
         notes: input.notes || undefined,
         submittedAt: at,
@@ -300,8 +324,9 @@ export async function submitDeliverable(deps: TasksDeps, actor: AuthUser, delive
 }
 
 /**
- * The task's student reviews a submitted deliverable: approve (status `approved`) or ask for a revision
- * (`revision_needed`, feedback required). Anyone else's deliverable is 404.
+ * The task's student reviews a submission awaiting approval: approve (status `completed`, the only way a
+ * deliverable completes) or ask for a revision (`revision_needed`, feedback required). Either way it no
+ * longer awaits approval. Anyone else's deliverable is 404.
  */
 export async function approveDeliverable(
   deps: TasksDeps,
@@ -311,12 +336,12 @@ export async function approveDeliverable(
 ): Promise<DeliverableView> {
   const { db, now } = deps;
   const at = now.toISOString();
-  const to: DeliverableStatus = input.approved ? 'approved' : 'revision_needed';
+  const to: DeliverableStage = input.approved ? 'completed' : 'revision_needed';
   const reviewed = await writeDeliverable(deps, deliverableId, ({ deliverable: d, task }) => {
     if (task.studentId !== actor.id) throw notFound('Deliverable');
-    assertDeliverableMove(d.status, to, 'review');
+    assertDeliverableMove(deliverableStageOf(d), to, 'review');
     if (!WORKING_TASK_STATUSES.review.includes(task.status)) throw taskNotIn(task, WORKING_TASK_STATUSES.review, d, 'reviewed');
-    const next: Deliverable = { ...d, ...bumped(d, now), status: to, feedback: input.feedback || undefined, reviewedAt: at };
+    const next: Deliverable = { ...d, ...bumped(d, now), ...deliverableStages[to], feedback: input.feedback || undefined, reviewedAt: at };
     return {
       items: [putDeliverable(db.tableName, d, next), { ConditionCheck: { TableName: db.tableName, Key: taskKeys.task(task.id), ...taskStatusIn(WORKING_TASK_STATUSES.review) } }],
       result: { deliverable: next, task },
@@ -329,7 +354,7 @@ export async function approveDeliverable(
       deliverableId,
       deliverableTitle: reviewed.deliverable.title,
       approved: input.approved,
-      status: to,
+      status: reviewed.deliverable.status,
       ...(input.feedback ? { feedback: input.feedback } : {}),
       by: byOf(actor),
       at,
@@ -339,14 +364,14 @@ export async function approveDeliverable(
 }
 
 /**
- * Removes a deliverable that is not approved, from a task that is still open. Its files are detached (they
+ * Removes a deliverable that is not completed, from a task that is still open. Its files are detached (they
  * keep their task, so the task's people can still read them, and their owner may now delete them).
  */
 export async function deleteDeliverable(deps: TasksDeps, actor: AuthUser, deliverableId: string): Promise<{ id: string; deleted: true }> {
   const { db } = deps;
   await writeDeliverable(deps, deliverableId, ({ deliverable: d, task }) => {
     if (!canSeeTask(actor, task)) throw notFound('Deliverable');
-    if (d.status === 'approved') throw conflict('An approved deliverable cannot be removed', { currentStatus: d.status });
+    assertNotFinal(d, 'be removed');
     if (isClosedTaskStatus(task.status)) throw taskNotOpen(task, d);
     const open = taskStatusIn(OPEN_TASK_STATUSES);
     return {

@@ -129,6 +129,7 @@ export async function createTask(deps: TasksDeps, actor: AuthUser, input: Create
     // Titles-only deliverables are due with the task; an admin may set their own dates later.
     dueDate: task.dueDate,
     status: 'pending',
+    awaitingApproval: false,
     files: [],
     version: 1,
     createdAt: at,

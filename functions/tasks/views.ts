@@ -73,6 +73,7 @@ export async function deliverableView(d: Deliverable, options: ViewOptions) {
     requirements: d.requirements ?? null,
     dueDate: d.dueDate ?? null,
     status: d.status,
+    awaitingApproval: d.awaitingApproval,
     files: await filesView(d.files, options),
     notes: d.notes ?? null,
     submittedAt: d.submittedAt ?? null,

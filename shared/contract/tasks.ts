@@ -108,6 +108,7 @@ export const AssignBody = z.strictObject({ adminId: Id('user') });
 export const SortBy = z.enum(['created_at', 'due_date', 'title']);
 
 export const TaskListQuery = PageQuery.extend({
+  /** Absent: every task but cancelled ones (the spec's lists). `cancelled` (this API's extension) lists those. */
   status: TaskStatus.optional(),
   /** Case-insensitive substring of the title. */
   search: z.string().trim().min(1).max(100).optional(),
@@ -133,8 +134,14 @@ export const Deliverable = z.object({
   requirements: z.string().nullable(),
   dueDate: IsoDateTime.nullable(),
   status: DeliverableStatus,
+  /**
+   * An admin's submission waits for the task's student to approve it (-> completed) or ask for a revision
+   * (-> revision_needed); only ever true with status in_progress.
+   */
+  awaitingApproval: z.boolean(),
   files: z.array(FileSummary),
   notes: z.string().nullable(),
+  /** When the latest submission was made; kept after its review. */
   submittedAt: IsoDateTime.nullable(),
   feedback: z.string().nullable(),
   reviewedAt: IsoDateTime.nullable(),
@@ -194,7 +201,11 @@ export const UpdateDeliverableBody = z
     description: clearable(5000),
     dueDate: IsoDateTime.nullable().optional(),
     requirements: clearable(5000),
-    /** Only the admin's moves (pending <-> in_progress, revision_needed -> in_progress); see docs/task-lifecycle.md. */
+    /**
+     * Every spec status parses; only the admin's moves are made (pending <-> in_progress, revision_needed ->
+     * in_progress). `completed` (the student's approval), `revision_needed` (the student's review) and
+     * withdrawing a submission awaiting approval are 409 with `details.allowedStatuses`; see docs/task-lifecycle.md.
+     */
     status: DeliverableStatus.optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' });
@@ -231,7 +242,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'authenticated',
     rateLimit: 'general',
-    summary: "Tasks: a student's own, or for admins all (assignedToMe / assignedTo to narrow); status, search, sortBy, sortOrder",
+    summary: "Tasks: a student's own, or for admins all (assignedToMe / assignedTo to narrow); status, search, sortBy, sortOrder; cancelled tasks only with status=cancelled",
     query: TaskListQuery,
     response: TaskListItem,
   }),
@@ -317,7 +328,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'admin',
     rateLimit: 'general',
-    summary: 'Edit a deliverable, or move it between pending and in_progress',
+    summary: "Edit a deliverable, or move it between pending and in_progress (completed is the student's approval: 409)",
     params: DeliverableIdParams,
     body: UpdateDeliverableBody,
     response: Deliverable,
@@ -328,7 +339,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'admin',
     rateLimit: 'upload',
-    summary: 'Submit files for a deliverable: multipart `files` + `notes`, or JSON `{ fileIds, notes }`; the task must be in_progress',
+    summary: 'Submit files for a deliverable (it is then in_progress, awaitingApproval): multipart `files` + `notes`, or JSON `{ fileIds, notes }`; the task must be in_progress',
     params: DeliverableIdParams,
     multipart: { fileFields: ['files', 'files[]'], maxFiles: MAX_FILES_PER_SUBMIT, maxFileBytes: () => getConfig().MAX_UPLOAD_BYTES },
     body: SubmitDeliverableBody,
@@ -340,7 +351,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'student',
     rateLimit: 'general',
-    summary: "The task's student approves a submitted deliverable or asks for a revision with feedback",
+    summary: "The task's student approves a submission awaiting approval (completed) or asks for a revision with feedback (revision_needed)",
     params: DeliverableIdParams,
     body: ApproveDeliverableBody,
     response: Deliverable,
@@ -351,7 +362,7 @@ export const tasksRoutes = {
     fn: 'tasks',
     access: 'admin',
     rateLimit: 'general',
-    summary: 'Remove a deliverable that is not approved; its files stay with the task',
+    summary: 'Remove a deliverable that is not completed; its files stay with the task',
     params: DeliverableIdParams,
     response: z.object({ id: Id('deliv'), deleted: z.literal(true) }),
   }),

@@ -44,14 +44,17 @@ export const TaskEvents = {
     'task.assigned',
     z.object({ ...Parties, assignedAdminId: z.string(), previousAdminId: z.string().nullable(), by: Actor, at: z.string() }),
   ),
-  /** An admin submitted files for a deliverable; they are now visible to the task's student. */
+  /**
+   * An admin submitted files for a deliverable; they are now visible to the task's student, and the
+   * deliverable is `in_progress` awaiting the student's approval.
+   */
   DeliverableSubmitted: event(
     'deliverable.submitted',
     z.object({ ...Parties, deliverableId: z.string(), deliverableTitle: z.string(), fileIds: z.array(z.string()), notes: z.string().optional(), by: Actor, at: z.string() }),
   ),
   /**
-   * The task's student reviewed a submitted deliverable: `approved: true` (status `approved`) or a revision
-   * request (`approved: false`, status `revision_needed`, with feedback).
+   * The task's student reviewed a submission awaiting approval: `approved: true` (status `completed`) or a
+   * revision request (`approved: false`, status `revision_needed`, with feedback).
    */
   DeliverableApproved: event(
     'deliverable.approved',

@@ -87,6 +87,12 @@ async function objectCount(): Promise<number> {
   return out.KeyCount ?? 0;
 }
 
+/** The spec's deliverable statuses: no response may carry another. */
+const SPEC_STATUSES = ['pending', 'in_progress', 'completed', 'revision_needed'];
+
+/** Status, awaitingApproval and whether submittedAt is set: the review state a frontend shows. */
+const reviewState = (d: any) => ({ status: d.status, awaitingApproval: d.awaitingApproval, submitted: d.submittedAt !== null });
+
 async function completedToday(): Promise<number> {
   const db = getDb();
   const item = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: taskStatsKeys.day(dayOf(new Date())), ConsistentRead: true }))).Item;
@@ -94,65 +100,88 @@ async function completedToday(): Promise<number> {
 }
 
 describe('the whole life of a task', () => {
-  it('goes from creation through submissions, a revision and approvals to a completed task', async () => {
+  it('goes from creation through submissions, a revision and approvals to a completed task, in spec statuses only', async () => {
+    const seen: any[] = [];
+    const see = <T extends { body: any }>(res: T): T => {
+      const data = res.body?.data;
+      seen.push(...(Array.isArray(data?.deliverables) ? data.deliverables : data && 'awaitingApproval' in data ? [data] : []));
+      return res;
+    };
+
     // The student creates the task with two deliverables.
     const task = await createTask(['Draft version', 'Final document']);
     const [draft, final] = task.deliverables;
-    expect(task.deliverables.map((d: any) => d.status)).toEqual(['pending', 'pending']);
+    expect(task.deliverables.map(reviewState)).toEqual([
+      { status: 'pending', awaitingApproval: false, submitted: false },
+      { status: 'pending', awaitingApproval: false, submitted: false },
+    ]);
 
     // An admin assigns it to themself, starts it and starts on the draft.
     expect((await api.post(`/tasks/${task.id}/assign`, { adminId: admin.user.id }, { token: admin.token })).status).toBe(200);
-    expect((await api.put(`/tasks/${task.id}/status`, { status: 'in_progress' }, { token: admin.token })).status).toBe(200);
-    const started = await api.put(`/deliverables/${draft.id}`, { status: 'in_progress' }, { token: admin.token });
-    expect(started.body.data.status).toBe('in_progress');
+    expect(see(await api.put(`/tasks/${task.id}/status`, { status: 'in_progress' }, { token: admin.token })).status).toBe(200);
+    const started = see(await api.put(`/deliverables/${draft.id}`, { status: 'in_progress' }, { token: admin.token }));
+    expect(reviewState(started.body.data)).toEqual({ status: 'in_progress', awaitingApproval: false, submitted: false });
 
-    // The draft is submitted as multipart files with notes; the student can read them.
-    const submitted = await submitMultipart(admin, draft.id, ['draft.pdf', 'outline.pdf'], 'First draft attached');
+    // The draft is submitted as multipart files with notes: still in progress, now awaiting the student's
+    // approval; the student can read the files.
+    const submitted = see(await submitMultipart(admin, draft.id, ['draft.pdf', 'outline.pdf'], 'First draft attached'));
     expect(submitted.status).toBe(200);
-    expect(submitted.body.data).toMatchObject({ status: 'submitted', notes: 'First draft attached' });
+    expect(submitted.body.data).toMatchObject({ status: 'in_progress', awaitingApproval: true, submittedAt: expect.any(String), notes: 'First draft attached' });
     expect(submitted.body.data.files.map((f: any) => f.name)).toEqual(['draft.pdf', 'outline.pdf']);
     for (const f of submitted.body.data.files) {
-      const seen = await api.get(`/files/${f.id}`, { token: student.token });
-      expect(seen.status).toBe(200);
-      expect(seen.body.data).toMatchObject({ taskId: task.id, attached: true });
+      const seenFile = await api.get(`/files/${f.id}`, { token: student.token });
+      expect(seenFile.status).toBe(200);
+      expect(seenFile.body.data).toMatchObject({ taskId: task.id, attached: true });
     }
+    const firstSubmittedAt = submitted.body.data.submittedAt;
 
-    // The student asks for a revision with feedback.
-    const revision = await api.post(`/deliverables/${draft.id}/approve`, { approved: false, feedback: 'Add the related work section' }, { token: student.token });
+    // The student asks for a revision with feedback: revision_needed, no longer awaiting approval.
+    const revision = see(await api.post(`/deliverables/${draft.id}/approve`, { approved: false, feedback: 'Add the related work section' }, { token: student.token }));
     expect(revision.status).toBe(200);
-    expect(revision.body.data).toMatchObject({ status: 'revision_needed', feedback: 'Add the related work section' });
+    expect(revision.body.data).toMatchObject({ status: 'revision_needed', awaitingApproval: false, submittedAt: firstSubmittedAt, feedback: 'Add the related work section' });
 
-    // The admin resubmits with a file uploaded beforehand (JSON file ids); the student approves.
+    // The admin resubmits with a file uploaded beforehand (JSON file ids): in progress, awaiting approval again.
     const revised = await uploadAs(admin, 'draft-v2.pdf');
-    const resubmitted = await api.post(`/deliverables/${draft.id}/submit`, { fileIds: [revised.id], notes: 'Related work added' }, { token: admin.token });
+    const resubmitted = see(await api.post(`/deliverables/${draft.id}/submit`, { fileIds: [revised.id], notes: 'Related work added' }, { token: admin.token }));
     expect(resubmitted.status).toBe(200);
+    expect(reviewState(resubmitted.body.data)).toEqual({ status: 'in_progress', awaitingApproval: true, submitted: true });
     expect(resubmitted.body.data.files.map((f: any) => f.name)).toEqual(['draft.pdf', 'outline.pdf', 'draft-v2.pdf']);
-    const approved = await api.post(`/deliverables/${draft.id}/approve`, { approved: true, feedback: 'Great' }, { token: student.token });
-    expect(approved.body.data).toMatchObject({ status: 'approved', feedback: 'Great' });
+    expect(see(await api.get(`/tasks/${task.id}`, { token: student.token })).body.data.deliverables.map(reviewState)).toEqual([
+      { status: 'in_progress', awaitingApproval: true, submitted: true },
+      { status: 'pending', awaitingApproval: false, submitted: false },
+    ]);
 
-    // The final document goes straight from pending to submitted, and is approved.
-    expect((await submitMultipart(admin, final.id, ['final.pdf'])).status).toBe(200);
-    expect((await api.post(`/deliverables/${final.id}/approve`, { approved: true }, { token: student.token })).status).toBe(200);
+    // The student approves: the draft is completed.
+    const approved = see(await api.post(`/deliverables/${draft.id}/approve`, { approved: true, feedback: 'Great' }, { token: student.token }));
+    expect(approved.body.data).toMatchObject({ status: 'completed', awaitingApproval: false, feedback: 'Great' });
+
+    // The final document goes straight from pending to a submission awaiting approval, and is approved.
+    const finalSubmitted = see(await submitMultipart(admin, final.id, ['final.pdf']));
+    expect(reviewState(finalSubmitted.body.data)).toEqual({ status: 'in_progress', awaitingApproval: true, submitted: true });
+    expect(see(await api.post(`/deliverables/${final.id}/approve`, { approved: true }, { token: student.token })).body.data.status).toBe('completed');
 
     // The admin completes the task; the detail shows everything.
     const before = await completedToday();
-    const done = await api.put(`/tasks/${task.id}/status`, { status: 'completed', feedback: 'All deliverables approved' }, { token: admin.token });
+    const done = see(await api.put(`/tasks/${task.id}/status`, { status: 'completed', feedback: 'All deliverables approved' }, { token: admin.token }));
     expect(done.status).toBe(200);
     expect(await completedToday()).toBe(before + 1);
-    const detail = (await api.get(`/tasks/${task.id}`, { token: student.token })).body.data;
+    const detail = see(await api.get(`/tasks/${task.id}`, { token: student.token })).body.data;
     expect(detail).toMatchObject({ status: 'completed', assignedAdmin: { id: admin.user.id } });
-    expect(detail.deliverables.map((d: any) => [d.title, d.status, d.files.length])).toEqual([
-      ['Draft version', 'approved', 3],
-      ['Final document', 'approved', 1],
+    expect(detail.deliverables.map((d: any) => [d.title, d.status, d.awaitingApproval, d.files.length])).toEqual([
+      ['Draft version', 'completed', false, 3],
+      ['Final document', 'completed', false, 1],
     ]);
     expect(detail.history.map((h: any) => h.to)).toEqual(['pending', 'in_progress', 'completed']);
-    expect(events.filter((e) => e.type.startsWith('deliverable.') && e.data.taskId === task.id).map((e) => [e.type, (e.data as any).deliverableId])).toEqual([
-      ['deliverable.submitted', draft.id],
-      ['deliverable.approved', draft.id],
-      ['deliverable.submitted', draft.id],
-      ['deliverable.approved', draft.id],
-      ['deliverable.submitted', final.id],
-      ['deliverable.approved', final.id],
+    see(await api.get(`/tasks/${task.id}/deliverables`, { token: admin.token }));
+    expect(seen.length).toBeGreaterThan(10);
+    for (const d of seen) expect(SPEC_STATUSES).toContain(d.status);
+    expect(events.filter((e) => e.type.startsWith('deliverable.') && e.data.taskId === task.id).map((e) => [e.type, (e.data as any).deliverableId, (e.data as any).status])).toEqual([
+      ['deliverable.submitted', draft.id, undefined],
+      ['deliverable.approved', draft.id, 'revision_needed'],
+      ['deliverable.submitted', draft.id, undefined],
+      ['deliverable.approved', draft.id, 'completed'],
+      ['deliverable.submitted', final.id, undefined],
+      ['deliverable.approved', final.id, 'completed'],
     ]);
   });
 });
@@ -165,7 +194,7 @@ describe('POST /tasks/{taskId}/deliverables', () => {
     const res = await api.post(`/tasks/${task.id}/deliverables`, { title: 'Research Draft', description: 'First draft', dueDate, requirements: 'IEEE' }, { token: admin.token });
 
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ taskId: task.id, title: 'Research Draft', description: 'First draft', requirements: 'IEEE', dueDate: new Date(dueDate).toISOString(), status: 'pending', files: [] });
+    expect(res.body.data).toMatchObject({ taskId: task.id, title: 'Research Draft', description: 'First draft', requirements: 'IEEE', dueDate: new Date(dueDate).toISOString(), status: 'pending', awaitingApproval: false, submittedAt: null, files: [] });
     const list = await api.get(`/tasks/${task.id}/deliverables`, { token: student.token });
     expect(list.body.data).toEqual([res.body.data]);
     expect((await api.get(`/tasks/${task.id}`, { token: student.token })).body.data.deliverables).toEqual([res.body.data]);
@@ -194,7 +223,7 @@ describe('POST /tasks/{taskId}/deliverables', () => {
   it('refuses a missing title and unknown fields (400)', async () => {
     const task = await createTask([]);
     expect((await api.post(`/tasks/${task.id}/deliverables`, { description: 'no title' }, { token: admin.token })).status).toBe(400);
-    expect((await api.post(`/tasks/${task.id}/deliverables`, { title: 'x', status: 'approved' }, { token: admin.token })).status).toBe(400);
+    expect((await api.post(`/tasks/${task.id}/deliverables`, { title: 'x', status: 'completed' }, { token: admin.token })).status).toBe(400);
   });
 
   it('is for admins: a student gets 403, no token 401', async () => {
@@ -226,36 +255,88 @@ describe('PUT /deliverables/{deliverableId}', () => {
     expect(res.body.data).toMatchObject({ title: 'Draft v1', description: 'Short', dueDate: null, status: 'pending' });
   });
 
-  // The admin's moves: pending <-> in_progress and revision_needed -> in_progress; everything else is illegal here.
-  it.each([
-    ['pending', 'submitted'],
-    ['pending', 'approved'],
-    ['pending', 'revision_needed'],
-    ['in_progress', 'approved'],
-    ['submitted', 'in_progress'],
-    ['submitted', 'approved'],
-    ['revision_needed', 'pending'],
-  ])('refuses %s -> %s with 409 and the current status', async (from, to) => {
+  const taskOf = new Map<string, string>();
+  const stored = async (id: string) => (await api.get(`/tasks/${taskOf.get(id)}/deliverables`, { token: admin.token })).body.data[0];
+
+  /** A deliverable of a working task in `from`; `awaiting` = in_progress with a submission awaiting approval. */
+  async function deliverableIn(from: 'pending' | 'in_progress' | 'awaiting' | 'revision_needed' | 'completed'): Promise<string> {
     const task = await workingTask(['D']);
+    taskOf.set(task.deliverables[0].id, task.id);
     const id = task.deliverables[0].id;
-    if (from === 'in_progress') await api.put(`/deliverables/${id}`, { status: 'in_progress' }, { token: admin.token });
-    if (from === 'submitted' || from === 'revision_needed') expect((await submitMultipart(admin, id, ['a.pdf'])).status).toBe(200);
-    if (from === 'revision_needed') await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Redo' }, { token: student.token });
+    if (from === 'in_progress') expect((await api.put(`/deliverables/${id}`, { status: 'in_progress' }, { token: admin.token })).status).toBe(200);
+    if (from === 'awaiting' || from === 'revision_needed' || from === 'completed') expect((await submitMultipart(admin, id, ['a.pdf'])).status).toBe(200);
+    if (from === 'revision_needed') expect((await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Redo' }, { token: student.token })).status).toBe(200);
+    if (from === 'completed') expect((await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token })).status).toBe(200);
+    return id;
+  }
+
+  it.each([
+    ['pending', 'in_progress'],
+    ['in_progress', 'pending'],
+    ['revision_needed', 'in_progress'],
+  ] as const)("makes the admin's move %s -> %s", async (from, to) => {
+    const id = await deliverableIn(from);
+    const res = await api.put(`/deliverables/${id}`, { status: to }, { token: admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ status: to, awaitingApproval: false });
+  });
+
+  it.each(['pending', 'in_progress', 'awaiting', 'revision_needed'] as const)(
+    "refuses an admin's completed from %s: 409 saying only the student's approval completes a deliverable",
+    async (from) => {
+      const id = await deliverableIn(from);
+
+      const res = await api.put(`/deliverables/${id}`, { status: 'completed' }, { token: admin.token });
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('CONFLICT');
+      expect(res.body.error.message).toMatch(/only the task's student completes a deliverable, by approving/i);
+      expect(res.body.error.details).toMatchObject({ currentStatus: from === 'awaiting' ? 'in_progress' : from, awaitingApproval: from === 'awaiting', requestedStatus: 'completed' });
+      expect((await stored(id)).status).toBe(from === 'awaiting' ? 'in_progress' : from);
+    },
+  );
+
+  it.each(['pending', 'in_progress', 'revision_needed'] as const)('refuses withdrawing a submission awaiting approval by setting %s (409)', async (to) => {
+    const id = await deliverableIn('awaiting');
 
     const res = await api.put(`/deliverables/${id}`, { status: to }, { token: admin.token });
 
     expect(res.status).toBe(409);
-    expect(res.body.error.details).toMatchObject({ currentStatus: from, requestedStatus: to });
+    expect(res.body.error.details).toEqual({ currentStatus: 'in_progress', awaitingApproval: true, requestedStatus: to, allowedStatuses: [] });
+    expect(await stored(id)).toMatchObject({ status: 'in_progress', awaitingApproval: true });
   });
 
-  it('refuses any change to an approved deliverable (409)', async () => {
-    const task = await workingTask(['D']);
-    const id = task.deliverables[0].id;
-    await submitMultipart(admin, id, ['a.pdf']);
-    await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
-    const res = await api.put(`/deliverables/${id}`, { title: 'Renamed' }, { token: admin.token });
+  // Every spec status parses (never 400); a move that is not the admin's is 409 naming the admin's moves.
+  it.each([
+    ['pending', 'revision_needed', ['in_progress']],
+    ['in_progress', 'revision_needed', ['pending']],
+    ['revision_needed', 'pending', ['in_progress']],
+    ['pending', 'completed', ['in_progress']],
+  ] as const)('refuses %s -> %s with 409, the current status and the allowed moves', async (from, to, allowed) => {
+    const id = await deliverableIn(from);
+
+    const res = await api.put(`/deliverables/${id}`, { status: to }, { token: admin.token });
+
     expect(res.status).toBe(409);
-    expect(res.body.error.details.currentStatus).toBe('approved');
+    expect(res.body.error.details).toEqual({ currentStatus: from, awaitingApproval: false, requestedStatus: to, allowedStatuses: allowed });
+  });
+
+  it('refuses a status outside the spec list (400): the old approved and submitted included', async () => {
+    const id = await deliverableIn('pending');
+    for (const status of ['approved', 'submitted', 'done']) {
+      const res = await api.put(`/deliverables/${id}`, { status }, { token: admin.token });
+      expect(res.status, status).toBe(400);
+      expect(res.body.error.details.field).toBe('status');
+    }
+  });
+
+  it('refuses any change to a completed deliverable (409)', async () => {
+    const id = await deliverableIn('completed');
+    for (const body of [{ title: 'Renamed' }, { status: 'in_progress' }, { status: 'completed' }]) {
+      const res = await api.put(`/deliverables/${id}`, body, { token: admin.token });
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(res.body.error.details).toMatchObject({ currentStatus: 'completed', awaitingApproval: false });
+    }
   });
 
   it('refuses changes once the task is closed (409 naming the task status)', async () => {
@@ -263,7 +344,7 @@ describe('PUT /deliverables/{deliverableId}', () => {
     await api.del(`/tasks/${task.id}`, { reason: 'Not needed' }, { token: student.token });
     const res = await api.put(`/deliverables/${task.deliverables[0].id}`, { title: 'x' }, { token: admin.token });
     expect(res.status).toBe(409);
-    expect(res.body.error.details).toMatchObject({ currentStatus: 'pending', taskStatus: 'cancelled' });
+    expect(res.body.error.details).toMatchObject({ currentStatus: 'pending', awaitingApproval: false, taskStatus: 'cancelled' });
   });
 
   it('answers 404 for an unknown deliverable, 400 for an empty body, 403 to a student and 401 without a token', async () => {
@@ -300,15 +381,17 @@ describe('POST /deliverables/{deliverableId}/submit', () => {
     expect(await objectCount()).toBe(objects);
   });
 
-  it('refuses a submitted or approved deliverable (409 with its status)', async () => {
+  it('refuses a deliverable awaiting approval or completed (409 with its status)', async () => {
     const task = await workingTask(['D']);
     const id = task.deliverables[0].id;
     await submitMultipart(admin, id, ['a.pdf']);
-    expect((await submitMultipart(admin, id, ['b.pdf'])).body.error.details.currentStatus).toBe('submitted');
+    const again = await submitMultipart(admin, id, ['b.pdf']);
+    expect(again.status).toBe(409);
+    expect(again.body.error.details).toMatchObject({ currentStatus: 'in_progress', awaitingApproval: true });
     await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
     const res = await submitMultipart(admin, id, ['c.pdf']);
     expect(res.status).toBe(409);
-    expect(res.body.error.details.currentStatus).toBe('approved');
+    expect(res.body.error.details).toMatchObject({ currentStatus: 'completed', awaitingApproval: false });
   });
 
   it('refuses a submission without files, an unknown file id, a file attached elsewhere and a disallowed type (400)', async () => {
@@ -332,7 +415,7 @@ describe('POST /deliverables/{deliverableId}/submit', () => {
     form.append('files', new File([new Uint8Array(Buffer.from('#!/bin/sh\necho hi\n'))], 'run.sh', { type: 'application/x-sh' }));
     expect((await api.post(`/deliverables/${d.id}/submit`, undefined, { token: admin.token, form })).status).toBe(400);
     const list = await api.get(`/tasks/${task.id}/deliverables`, { token: admin.token });
-    expect(list.body.data[0]).toMatchObject({ status: 'pending', files: [] });
+    expect(list.body.data[0]).toMatchObject({ status: 'pending', awaitingApproval: false, files: [] });
   });
 
   it('is for admins: a student (even the owner) gets 403, no token 401, unknown deliverable 404', async () => {
@@ -358,11 +441,11 @@ describe('POST /deliverables/{deliverableId}/approve', () => {
     expect(res.body.error.details.field).toBe('feedback');
   });
 
-  it('refuses a deliverable that is not submitted (409 with its status)', async () => {
+  it('refuses a deliverable that awaits no approval (409 with its status)', async () => {
     const task = await workingTask(['D']);
     const res = await api.post(`/deliverables/${task.deliverables[0].id}/approve`, { approved: true }, { token: student.token });
     expect(res.status).toBe(409);
-    expect(res.body.error.details.currentStatus).toBe('pending');
+    expect(res.body.error.details).toMatchObject({ currentStatus: 'pending', awaitingApproval: false });
   });
 
   it('refuses a second review of the same submission (409)', async () => {
@@ -370,7 +453,7 @@ describe('POST /deliverables/{deliverableId}/approve', () => {
     expect((await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token })).status).toBe(200);
     const again = await api.post(`/deliverables/${id}/approve`, { approved: false, feedback: 'Changed my mind' }, { token: student.token });
     expect(again.status).toBe(409);
-    expect(again.body.error.details.currentStatus).toBe('approved');
+    expect(again.body.error.details.currentStatus).toBe('completed');
   });
 
   it('refuses once the task was cancelled (409 naming the task status)', async () => {
@@ -422,14 +505,14 @@ describe('DELETE /deliverables/{deliverableId}', () => {
     expect(item.deliverableCount).toBe(1);
   });
 
-  it('refuses an approved deliverable (409)', async () => {
+  it('refuses a completed deliverable (409)', async () => {
     const task = await workingTask(['D']);
     const id = task.deliverables[0].id;
     await submitMultipart(admin, id, ['a.pdf']);
     await api.post(`/deliverables/${id}/approve`, { approved: true }, { token: student.token });
     const res = await api.del(`/deliverables/${id}`, undefined, { token: admin.token });
     expect(res.status).toBe(409);
-    expect(res.body.error.details.currentStatus).toBe('approved');
+    expect(res.body.error.details.currentStatus).toBe('completed');
   });
 
   it('is for admins: a student gets 403, no token 401, an unknown deliverable 404', async () => {

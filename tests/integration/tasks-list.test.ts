@@ -1,5 +1,6 @@
 // GET /tasks through the gateway: who sees what, every sortBy in both orders over several pages (cursor and
-// page), the status filter, search, the assignee filters, bad queries, and what one page costs in requests.
+// page), the status filter, search, the assignee filters, cancelled tasks (out of the default lists, listed
+// with status=cancelled), bad queries, and what one page costs in requests and items read.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
@@ -27,6 +28,13 @@ let studentB: Actor;
 let admin: Actor;
 let otherAdmin: Actor;
 const tasks: Seeded[] = [];
+/** What GET /tasks shows without a status filter: every task but the cancelled ones. */
+const listed = (list: Seeded[]) => list.filter((t) => t.status !== 'cancelled');
+const ofStudent = (actor: Actor) => (t: Seeded) => t.studentId === actor.user.id;
+/** Seeded tasks its student cancelled: A's and B's, assigned and not, pending and in progress. */
+const CANCELLED = new Set([2, 4, 12, 15, 19]);
+/** Tasks assigned to `admin`. */
+const ASSIGNED = (i: number) => i % 4 === 0;
 
 async function create(actor: Actor, title: string, dueInDays: number): Promise<Seeded> {
   const res = await api.post(
@@ -51,7 +59,8 @@ async function create(actor: Actor, title: string, dueInDays: number): Promise<S
 beforeAll(async () => {
   [studentA, studentB, admin, otherAdmin] = await Promise.all([seedStudent(), seedStudent(), seedAdmin(), seedAdmin()]);
   // 13 tasks for A and 12 for B, created one after the other (distinct creation order), with due dates and
-  // titles in orders unrelated to it. Every third task is in progress, every fourth of A's assigned to `admin`.
+  // titles in orders unrelated to it. Every third task is in progress, every fourth of A's assigned to `admin`;
+  // five (CANCELLED) are then cancelled by their student, which leaves 20 in the default lists (10 of A's).
   for (let i = 0; i < 25; i++) {
     const owner = i % 2 === 0 ? studentA : studentB;
     const title = `${WORDS[(i * 5) % WORDS.length]} ${String.fromCharCode(65 + i)}`;
@@ -61,7 +70,11 @@ beforeAll(async () => {
       expect(res.status).toBe(200);
       t.status = 'in_progress';
     }
-    if (i % 4 === 0) expect((await api.post(`/tasks/${t.id}/assign`, { adminId: admin.user.id }, { token: otherAdmin.token })).status).toBe(200);
+    if (ASSIGNED(i)) expect((await api.post(`/tasks/${t.id}/assign`, { adminId: admin.user.id }, { token: otherAdmin.token })).status).toBe(200);
+    if (CANCELLED.has(i)) {
+      expect((await api.del(`/tasks/${t.id}`, { reason: 'No longer needed' }, { token: owner.token })).status).toBe(200);
+      t.status = 'cancelled';
+    }
     tasks.push(t);
   }
 });
@@ -101,16 +114,16 @@ async function walk(actor: Actor, query: string, limit: number): Promise<{ ids: 
 const combos = (['created_at', 'due_date', 'title'] as const).flatMap((s) => (['asc', 'desc'] as const).map((o) => [s, o] as const));
 
 describe('GET /tasks: sort order over several pages', () => {
-  it.each(combos)('admins page through all 25 tasks by %s %s, 5 per page', async (sortBy, order) => {
+  it.each(combos)('admins page through all 20 tasks that are not cancelled by %s %s, 5 per page', async (sortBy, order) => {
     const { ids, pages } = await walk(admin, `sortBy=${sortBy}&sortOrder=${order}`, 5);
-    expect(pages).toBe(5);
-    expect(ids).toEqual(expectedOrder(tasks, sortBy, order));
+    expect(pages).toBe(4);
+    expect(ids).toEqual(expectedOrder(listed(tasks), sortBy, order));
   });
 
-  it.each(combos)("a student pages through only their own 13 tasks by %s %s, 4 per page", async (sortBy, order) => {
+  it.each(combos)("a student pages through only their own 10 tasks that are not cancelled by %s %s, 4 per page", async (sortBy, order) => {
     const { ids, pages } = await walk(studentA, `sortBy=${sortBy}&sortOrder=${order}`, 4);
-    expect(pages).toBe(4);
-    expect(ids).toEqual(expectedOrder(tasks.filter((t) => t.studentId === studentA.user.id), sortBy, order));
+    expect(pages).toBe(3);
+    expect(ids).toEqual(expectedOrder(listed(tasks.filter(ofStudent(studentA))), sortBy, order));
   });
 
   it.each(combos)('the status filter keeps the order by %s %s across pages', async (sortBy, order) => {
@@ -120,7 +133,7 @@ describe('GET /tasks: sort order over several pages', () => {
 
   it('defaults to newest first', async () => {
     const res = await api.get('/tasks?limit=100', { token: admin.token });
-    expect(res.body.data.map((t: any) => t.id)).toEqual(expectedOrder(tasks, 'created_at', 'desc'));
+    expect(res.body.data.map((t: any) => t.id)).toEqual(expectedOrder(listed(tasks), 'created_at', 'desc'));
   });
 
   it("serves the spec's page=N: the same items as following the cursor N-1 times", async () => {
@@ -145,7 +158,7 @@ describe('GET /tasks: filters', () => {
 
   it('searches titles case-insensitively, within what the caller may see', async () => {
     const all = await api.get('/tasks?search=ALPHA&limit=100', { token: admin.token });
-    const expected = tasks.filter((t) => t.title.toLowerCase().includes('alpha'));
+    const expected = listed(tasks).filter((t) => t.title.toLowerCase().includes('alpha'));
     expect(expected.length).toBeGreaterThan(1);
     expect(new Set(all.body.data.map((t: any) => t.id))).toEqual(new Set(expected.map((t) => t.id)));
 
@@ -160,7 +173,7 @@ describe('GET /tasks: filters', () => {
   });
 
   it('narrows an admin to the tasks assigned to them (assignedToMe) or to another admin (assignedTo)', async () => {
-    const assigned = tasks.filter((_, i) => i % 4 === 0).map((t) => t.id);
+    const assigned = tasks.filter((t, i) => ASSIGNED(i) && t.status !== 'cancelled').map((t) => t.id);
     const mine = await api.get('/tasks?assignedToMe=true&limit=100', { token: admin.token });
     expect(new Set(mine.body.data.map((t: any) => t.id))).toEqual(new Set(assigned));
     expect(mine.body.data.every((t: any) => t.assignedAdmin?.id === admin.user.id)).toBe(true);
@@ -169,7 +182,7 @@ describe('GET /tasks: filters', () => {
     const nothing = await api.get('/tasks?assignedToMe=true', { token: otherAdmin.token });
     expect(nothing.body.data).toEqual([]);
     const all = await api.get('/tasks?assignedToMe=false&limit=100', { token: admin.token });
-    expect(all.body.data).toHaveLength(25);
+    expect(all.body.data).toHaveLength(20);
   });
 
   it('shows each task with its student and assigned admin', async () => {
@@ -180,6 +193,48 @@ describe('GET /tasks: filters', () => {
       assignedAdmin: { id: admin.user.id, name: admin.user.name },
       budget: 50,
     });
+  });
+});
+
+describe('GET /tasks: cancelled tasks', () => {
+  const cancelled = () => tasks.filter((t) => t.status === 'cancelled');
+  const assignedCancelled = () => tasks.filter((t, i) => ASSIGNED(i) && t.status === 'cancelled');
+  /** Every list a caller reads without a status filter, with the seeded tasks it holds. */
+  const scopes = () =>
+    [
+      ['the student', studentA, '', (t: Seeded) => ofStudent(studentA)(t)],
+      ["an admin's all", admin, '', () => true],
+      ['assignedToMe', admin, '&assignedToMe=true', (t: Seeded) => ASSIGNED(tasks.indexOf(t))],
+      ['assignedTo', otherAdmin, `&assignedTo=${admin.user.id}`, (t: Seeded) => ASSIGNED(tasks.indexOf(t))],
+    ] as const;
+
+  it('the seed cancelled tasks in every scope (so the checks below are not vacuous)', () => {
+    expect(cancelled().filter(ofStudent(studentA)).length).toBeGreaterThan(0);
+    expect(assignedCancelled().length).toBeGreaterThan(0);
+  });
+
+  it.each(combos)('leave every default list sorted by %s %s: student, all, assignedToMe, assignedTo', async (sortBy, order) => {
+    for (const [name, actor, filter, holds] of scopes()) {
+      const { ids } = await walk(actor, `sortBy=${sortBy}&sortOrder=${order}${filter}`, 3);
+      expect(ids, name).toEqual(expectedOrder(listed(tasks.filter(holds)), sortBy, order));
+      expect(ids.filter((id) => cancelled().some((t) => t.id === id)), name).toEqual([]);
+    }
+  });
+
+  it.each(combos)('are listed with status=cancelled, sorted by %s %s, in every scope', async (sortBy, order) => {
+    for (const [name, actor, filter, holds] of scopes()) {
+      const { ids } = await walk(actor, `status=cancelled&sortBy=${sortBy}&sortOrder=${order}${filter}`, 2);
+      expect(ids, name).toEqual(expectedOrder(cancelled().filter(holds), sortBy, order));
+    }
+  });
+
+  it('are still found by search with status=cancelled, and not without it', async () => {
+    const target = cancelled()[0];
+    const word = target.title.split(' ')[0].toLowerCase();
+    const plain = await api.get(`/tasks?search=${word}&limit=100`, { token: admin.token });
+    expect(plain.body.data.map((t: any) => t.id)).not.toContain(target.id);
+    const filtered = await api.get(`/tasks?search=${word}&status=cancelled&limit=100`, { token: admin.token });
+    expect(filtered.body.data.map((t: any) => t.id)).toContain(target.id);
   });
 });
 
@@ -252,13 +307,27 @@ describe('what a request costs', () => {
     return { counted, itemsRead: () => itemsRead };
   }
 
-  it.each(combos)('a page by %s %s is one Query of limit+1 entries and one BatchGet of the people (plus the rate-limit update)', async (sortBy, order) => {
-    const cost = countRequests();
-    const res = await api.get(`/tasks?sortBy=${sortBy}&sortOrder=${order}&status=pending&limit=5`, { token: admin.token });
-    expect(res.status).toBe(200);
-    expect(cost.counted).toEqual({ Update: 1, Query: 1, BatchGet: 1 });
-    expect(cost.itemsRead()).toBe(6);
-  });
+  // The default lists hold no cancelled entries (no filter skipping them), so a page still reads limit+1 items.
+  const lists = [
+    ['status=pending', () => admin],
+    ["an admin's default list", () => admin],
+    ["a student's default list", () => studentA],
+    ['assignedToMe=true', () => admin],
+    ['status=cancelled', () => admin],
+  ] as const;
+  it.each(combos.flatMap(([sortBy, order]) => lists.map(([list, who]) => [list, sortBy, order, who] as const)))(
+    'a page of %s by %s %s is one Query of limit+1 entries and one BatchGet of the people (plus the rate-limit update)',
+    async (list, sortBy, order, who) => {
+      const filter = list.includes('=') ? `&${list}` : '';
+      const cost = countRequests();
+      const res = await api.get(`/tasks?sortBy=${sortBy}&sortOrder=${order}${filter}&limit=3`, { token: who().token });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toHaveLength(3);
+      expect(res.body.pagination.hasMore).toBe(true);
+      expect(cost.counted).toEqual({ Update: 1, Query: 1, BatchGet: 1 });
+      expect(cost.itemsRead()).toBe(4);
+    },
+  );
 
   it('the detail is one Query of the task partition and one BatchGet', async () => {
     const cost = countRequests();

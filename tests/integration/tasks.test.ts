@@ -474,6 +474,33 @@ describe('DELETE /tasks/{taskId} (cancel)', () => {
     expect(mine.body.data.map((t: any) => t.id)).toContain(taskId);
   });
 
+  it('takes the task out of the default lists of its student and of the admins (every sort, all and assigned scopes); status=cancelled lists it', async () => {
+    const task = await createTask(student, { deliverables: [] });
+    await moveTo(admin, task.id, 'in_progress');
+    expect((await api.post(`/tasks/${task.id}/assign`, { adminId: admin.user.id }, { token: admin.token })).status).toBe(200);
+    const lists: [string, Actor, string][] = [
+      ['the student', student, ''],
+      ["an admin's all", otherAdmin, ''],
+      ['assignedToMe', admin, '&assignedToMe=true'],
+      ['assignedTo', otherAdmin, `&assignedTo=${admin.user.id}`],
+    ];
+    const sorts = ['created_at', 'due_date', 'title'].flatMap((sortBy) => ['asc', 'desc'].map((order) => `sortBy=${sortBy}&sortOrder=${order}`));
+    const ids = async (actor: Actor, query: string) => (await api.get(`/tasks?${query}&limit=100`, { token: actor.token })).body.data.map((t: any) => t.id);
+    for (const [name, actor, scope] of lists) expect(await ids(actor, `sortBy=title${scope}`), name).toContain(task.id);
+    const before = await counters();
+
+    expect((await api.del(`/tasks/${task.id}`, { reason: 'Found another way' }, { token: student.token })).status).toBe(200);
+
+    for (const [name, actor, scope] of lists) {
+      for (const sort of sorts) expect(await ids(actor, `${sort}${scope}`), `${name} ${sort}`).not.toContain(task.id);
+      expect(await ids(actor, `status=in_progress${scope}`), name).not.toContain(task.id);
+      expect(await ids(actor, `status=cancelled${scope}`), name).toContain(task.id);
+    }
+    // The counters move once, from in_progress to cancelled; the task counts in the total as before.
+    expect(delta(before, await counters())).toEqual({ in_progress: -1, cancelled: 1 });
+    expect((await api.get(`/tasks/${task.id}`, { token: student.token })).body.data.status).toBe('cancelled');
+  });
+
   it.each(['completed', 'rejected', 'cancelled'])('refuses to cancel a %s task with 409 and the current status', async (from) => {
     const taskId = await taskIn(from);
     const res = await api.del(`/tasks/${taskId}`, { reason: 'Again' }, { token: student.token });

@@ -5,13 +5,18 @@ import { AppError } from '../../shared/errors.ts';
 import {
   assertDeliverableMove,
   assertTaskMove,
+  deliverableStageOf,
+  deliverableStages,
   deliverableTransitions,
   EDITABLE_TASK_STATUSES,
   isClosedTaskStatus,
+  isFinalDeliverableStage,
   taskTransitions,
+  type DeliverableStage,
+  type DeliverableVia,
 } from '../../functions/tasks/lifecycle.ts';
-import { TASK_STATUSES, listEntryWrites, taskUpdateItem, type Task } from '../../shared/db/entities/task.ts';
-import { DELIVERABLE_STATUSES } from '../../shared/db/entities/deliverable.ts';
+import { TASK_STATUSES, listEntryWrites, listMembershipsOf, STATUSES_OUT_OF_DEFAULT_LISTS, taskUpdateItem, type Task } from '../../shared/db/entities/task.ts';
+import { DELIVERABLE_STATUSES, fromDeliverableItem } from '../../shared/db/entities/deliverable.ts';
 import { taskCreatedStatsItems, taskStatusStatsItems } from '../../shared/db/entities/task-stats.ts';
 import { publishTaskEvent, subscribeToTaskEvents, taskEvent, type TaskEvent } from '../../shared/events/task-events.ts';
 
@@ -75,21 +80,94 @@ describe('task state machine', () => {
 });
 
 describe('deliverable state machine', () => {
-  it('has a row for every status; approved is final; only submitted deliverables are reviewed', () => {
-    expect(Object.keys(deliverableTransitions).sort()).toEqual([...DELIVERABLE_STATUSES].sort());
-    expect(deliverableTransitions.approved).toEqual({});
-    for (const [from, moves] of Object.entries(deliverableTransitions)) {
-      for (const via of Object.values(moves)) if (via === 'review') expect(from).toBe('submitted');
+  const stages = Object.keys(deliverableTransitions) as DeliverableStage[];
+
+  it("speaks the spec's statuses only: every stage is one (status, awaitingApproval) pair", () => {
+    expect([...DELIVERABLE_STATUSES].sort()).toEqual(['completed', 'in_progress', 'pending', 'revision_needed']);
+    expect(Object.keys(deliverableStages).sort()).toEqual([...stages].sort());
+    expect(stages.map((s) => deliverableStages[s])).toEqual(expect.arrayContaining(DELIVERABLE_STATUSES.map((status) => ({ status, awaitingApproval: false }))));
+    expect(deliverableStages.awaiting_approval).toEqual({ status: 'in_progress', awaitingApproval: true });
+    for (const s of stages) expect(DELIVERABLE_STATUSES).toContain(deliverableStages[s].status);
+    expect(deliverableStageOf({ status: 'in_progress', awaitingApproval: true })).toBe('awaiting_approval');
+    expect(deliverableStageOf({ status: 'in_progress', awaitingApproval: false })).toBe('in_progress');
+  });
+
+  it('is the review cycle: submit awaits approval, the student completes it or sends it back, a new submit awaits again', () => {
+    const path: [DeliverableStage, DeliverableStage, DeliverableVia][] = [
+      ['pending', 'in_progress', 'update'],
+      ['in_progress', 'awaiting_approval', 'submit'],
+      ['awaiting_approval', 'revision_needed', 'review'],
+      ['revision_needed', 'awaiting_approval', 'submit'],
+      ['awaiting_approval', 'completed', 'review'],
+    ];
+    for (const [from, to, via] of path) expect(() => assertDeliverableMove(from, to, via), `${from} -> ${to}`).not.toThrow();
+  });
+
+  it("completes a deliverable only through the student's review of a submission awaiting approval; completed is final", () => {
+    for (const from of stages) {
+      for (const [to, via] of Object.entries(deliverableTransitions[from])) {
+        if (to === 'completed' || to === 'revision_needed') expect([from, via]).toEqual(['awaiting_approval', 'review']);
+        if (via === 'review') expect(from).toBe('awaiting_approval');
+      }
+    }
+    expect(deliverableTransitions.completed).toEqual({});
+    expect(stages.filter(isFinalDeliverableStage)).toEqual(['completed']);
+    expect(Object.values(deliverableTransitions.awaiting_approval)).toEqual(['review', 'review']);
+  });
+
+  it('submits from pending, in_progress and revision_needed, never over a submission still awaiting review', () => {
+    const from = stages.filter((s) => deliverableTransitions[s].awaiting_approval === 'submit');
+    expect(from.sort()).toEqual(['in_progress', 'pending', 'revision_needed']);
+    expect(thrown(() => assertDeliverableMove('awaiting_approval', 'awaiting_approval', 'submit')).details).toEqual({
+      currentStatus: 'in_progress',
+      awaitingApproval: true,
+      requestedStatus: 'in_progress',
+      allowedStatuses: [],
+    });
+  });
+
+  it("refuses an admin's completed with 409 saying only the student's approval completes it, and naming the admin's moves", () => {
+    const err = thrown(() => assertDeliverableMove('in_progress', 'completed', 'update'));
+    expect(err.status).toBe(409);
+    expect(err.message).toMatch(/only the task's student completes a deliverable, by approving/i);
+    expect(err.details).toEqual({ currentStatus: 'in_progress', awaitingApproval: false, requestedStatus: 'completed', allowedStatuses: ['pending'] });
+    expect(thrown(() => assertDeliverableMove('awaiting_approval', 'completed', 'update')).message).toMatch(/only the task's student completes/i);
+  });
+
+  it.each(['pending', 'in_progress', 'revision_needed'] as const)('refuses an admin withdrawing a submission awaiting approval by setting %s', (to) => {
+    const err = thrown(() => assertDeliverableMove('awaiting_approval', to, 'update'));
+    expect(err.status).toBe(409);
+    expect(err.details).toMatchObject({ currentStatus: 'in_progress', awaitingApproval: true, requestedStatus: to, allowedStatuses: [] });
+  });
+
+  it('refuses a review of a deliverable that awaits nothing', () => {
+    expect(thrown(() => assertDeliverableMove('in_progress', 'completed', 'review')).details).toMatchObject({ currentStatus: 'in_progress', awaitingApproval: false });
+    expect(thrown(() => assertDeliverableMove('completed', 'revision_needed', 'review')).details).toMatchObject({ currentStatus: 'completed', allowedStatuses: [] });
+  });
+
+  it('names only spec statuses in every refusal', () => {
+    const vias: DeliverableVia[] = ['update', 'submit', 'review'];
+    for (const from of stages) {
+      for (const to of stages) {
+        for (const via of vias) {
+          if (deliverableTransitions[from][to] === via) continue;
+          const { details } = thrown(() => assertDeliverableMove(from, to, via));
+          for (const s of [details!.currentStatus, details!.requestedStatus, ...(details!.allowedStatuses as string[])]) expect(DELIVERABLE_STATUSES).toContain(s);
+        }
+      }
     }
   });
+});
 
-  it('submits from pending, in_progress and revision_needed only', () => {
-    const from = DELIVERABLE_STATUSES.filter((s) => deliverableTransitions[s].submitted === 'submit');
-    expect(from.sort()).toEqual(['in_progress', 'pending', 'revision_needed']);
-  });
+describe('deliverable items written before the spec statuses', () => {
+  const stored = { pk: 'TASK#task_1', sk: 'DELIV#deliv_1', entity: 'deliverable', id: 'deliv_1', taskId: 'task_1', title: 'D', files: [], version: 3, createdAt: 'x', updatedAt: 'x' };
 
-  it('refuses a move made the wrong way (approving through PUT)', () => {
-    expect(thrown(() => assertDeliverableMove('submitted', 'approved', 'update')).details).toMatchObject({ currentStatus: 'submitted', allowedStatuses: [] });
+  it.each([
+    ['approved', { status: 'completed', awaitingApproval: false }],
+    ['submitted', { status: 'in_progress', awaitingApproval: true }],
+    ['revision_needed', { status: 'revision_needed', awaitingApproval: false }],
+  ])('read %s as %o', (status, expected) => {
+    expect(fromDeliverableItem({ ...stored, status })).toMatchObject(expected);
   });
 });
 
@@ -149,6 +227,28 @@ describe('list entries a write keeps in step', () => {
     const out = summarize(listEntryWrites(db, { ...baseTask, assignedAdminId: 'user_a' }, next({ assignedAdminId: 'user_b' })));
     expect(out.deletes).toEqual(['TASKLIST#ADMIN#user_a', 'TASKLIST#ADMIN#user_a#pending']);
     expect(out.puts).toContain('TASKLIST#ADMIN#user_b#pending');
+  });
+
+  it('takes a cancelled task out of every default list, leaving it only in the cancelled status lists', () => {
+    const before = { ...baseTask, assignedAdminId: 'user_a', status: 'in_progress' as const };
+    expect(summarize(listEntryWrites(db, before, next({ assignedAdminId: 'user_a', status: 'cancelled' })))).toEqual({
+      deletes: [
+        'TASKLIST#ADMIN#user_a',
+        'TASKLIST#ADMIN#user_a#in_progress',
+        'TASKLIST#ALL',
+        'TASKLIST#ALL#in_progress',
+        'TASKLIST#STUDENT#user_s',
+        'TASKLIST#STUDENT#user_s#in_progress',
+      ],
+      puts: ['TASKLIST#ADMIN#user_a#cancelled', 'TASKLIST#ALL#cancelled', 'TASKLIST#STUDENT#user_s#cancelled'],
+    });
+  });
+
+  it('keeps every other status in the default lists', () => {
+    for (const status of TASK_STATUSES.filter((s) => s !== 'cancelled')) {
+      expect(listMembershipsOf({ ...baseTask, status }).filter((m) => m.status === undefined)).toHaveLength(2);
+    }
+    expect(STATUSES_OUT_OF_DEFAULT_LISTS).toEqual(['cancelled']);
   });
 
   it('rewrites the entries in place on an edit and gives them the three sort keys', () => {

@@ -6,8 +6,23 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
 import { fromTaskItem, taskKeys, type StoredFileRef, type Task } from './task.ts';
 
-export const DELIVERABLE_STATUSES = ['pending', 'in_progress', 'submitted', 'approved', 'revision_needed'] as const;
+/** The spec's deliverable statuses; the only values `status` ever holds (in the table and in responses). */
+export const DELIVERABLE_STATUSES = ['pending', 'in_progress', 'completed', 'revision_needed'] as const;
 export type DeliverableStatus = (typeof DELIVERABLE_STATUSES)[number];
+
+/**
+ * Statuses written before the spec's values were adopted, and what each one is in spec values. Items are
+ * rewritten by `shared/db/migrations/deliverable-statuses.ts`; until that has run, reads map them here, so
+ * no response ever carries an old value.
+ */
+export const LEGACY_DELIVERABLE_STATUSES = {
+  approved: { status: 'completed', awaitingApproval: false },
+  submitted: { status: 'in_progress', awaitingApproval: true },
+} as const satisfies Record<string, { status: DeliverableStatus; awaitingApproval: boolean }>;
+export type LegacyDeliverableStatus = keyof typeof LEGACY_DELIVERABLE_STATUSES;
+
+export const isLegacyDeliverableStatus = (s: unknown): s is LegacyDeliverableStatus =>
+  typeof s === 'string' && Object.hasOwn(LEGACY_DELIVERABLE_STATUSES, s);
 
 /** Deliverables per task: keeps the task's partition (and the detail Query) small. */
 export const MAX_DELIVERABLES_PER_TASK = 50;
@@ -22,6 +37,11 @@ export interface Deliverable {
   requirements?: string;
   dueDate?: string;
   status: DeliverableStatus;
+  /**
+   * An admin's submission waits for the task's student to approve it or ask for a revision. Only ever true
+   * with status `in_progress`; see docs/task-lifecycle.md.
+   */
+  awaitingApproval: boolean;
   /** Every file submitted for it, oldest first (copied from the file records when attached). */
   files: StoredFileRef[];
   /** Notes of the latest submission. */
@@ -58,7 +78,13 @@ export function fromDeliverableItem(item: Record<string, unknown>): Deliverable 
   const { pk, sk, entity, ...d } = item;
   void pk, sk, entity;
   const out = d as unknown as Deliverable;
-  return { ...out, files: out.files ?? [], version: out.version ?? 1 };
+  const legacy = isLegacyDeliverableStatus(out.status) ? LEGACY_DELIVERABLE_STATUSES[out.status] : undefined;
+  return {
+    ...out,
+    ...(legacy ?? { awaitingApproval: out.awaitingApproval ?? false }),
+    files: out.files ?? [],
+    version: out.version ?? 1,
+  };
 }
 
 export const isDeliverableItem = (item: Record<string, unknown>) => typeof item.sk === 'string' && item.sk.startsWith(deliverableKeys.prefix);

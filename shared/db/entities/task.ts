@@ -77,7 +77,10 @@ export const taskKeys = {
   /** One status change, time-ordered. */
   history: (taskId: string, at: string, entryId: string) => ({ pk: `TASK#${taskId}`, sk: `HISTORY#${at}#${entryId}` }),
   historyPrefix: 'HISTORY#',
-  /** Partition of one list: `TASKLIST#<scope>` or, status-filtered, `TASKLIST#<scope>#<status>`. */
+  /**
+   * Partition of one list: the default list `TASKLIST#<scope>` (every task of the scope except those whose
+   * status is out of the default lists, i.e. cancelled) or, status-filtered, `TASKLIST#<scope>#<status>`.
+   */
   listPartition: (scope: TaskListScope, status?: TaskStatus) => `TASKLIST#${scopePart(scope)}${status ? `#${status}` : ''}`,
 };
 
@@ -91,11 +94,30 @@ export const sortIndex: Record<TaskSortBy, { index?: IndexName; sortKey: string;
 /** Case-insensitive title order; the id after it breaks ties and keeps keys unique. */
 export const titleSortKey = (title: string) => title.trim().toLowerCase();
 
-/** The lists a task is in: 2 scopes (its student's, all) or 3 when assigned, each with and without status. */
+/** The scopes a task is listed in: its student's and all, plus its admin's when assigned. */
 export function listScopesOf(task: Pick<Task, 'studentId' | 'assignedAdminId'>): TaskListScope[] {
   const scopes: TaskListScope[] = [{ kind: 'student', studentId: task.studentId }, { kind: 'all' }];
   if (task.assignedAdminId) scopes.push({ kind: 'admin', adminId: task.assignedAdminId });
   return scopes;
+}
+
+/**
+ * Statuses whose tasks leave the default lists (`GET /tasks` without `status`) and are listed only with
+ * `status=<it>`. `cancelled` is this API's extension (DELETE /tasks/{id} is the spec's delete): a frontend
+ * built on the spec never asks for it, so a cancelled task must not appear where the spec's lists do.
+ */
+export const STATUSES_OUT_OF_DEFAULT_LISTS: readonly TaskStatus[] = ['cancelled'];
+export const isInDefaultLists = (status: TaskStatus) => !STATUSES_OUT_OF_DEFAULT_LISTS.includes(status);
+
+/** One list a task is in: a scope's default list (no status) or its list of one status. */
+export interface TaskListMembership {
+  scope: TaskListScope;
+  status?: TaskStatus;
+}
+
+/** Every list the task is in: per scope its status list, and the default list unless its status is out of it. */
+export function listMembershipsOf(task: Pick<Task, 'studentId' | 'assignedAdminId' | 'status'>): TaskListMembership[] {
+  return listScopesOf(task).flatMap((scope) => [...(isInDefaultLists(task.status) ? [{ scope }] : []), { scope, status: task.status }]);
 }
 
 /** What a list shows of a task, copied into every list entry. */
@@ -153,9 +175,9 @@ export function toListEntryItem(task: Task, scope: TaskListScope, status?: TaskS
   };
 }
 
-/** Every list entry of the task as it is now: 4 items, or 6 when assigned. */
+/** Every list entry of the task as it is now: 4 items, or 6 when assigned (2, or 3, once cancelled). */
 export function toListEntryItems(task: Task): Record<string, unknown>[] {
-  return listScopesOf(task).flatMap((scope) => [toListEntryItem(task, scope), toListEntryItem(task, scope, task.status)]);
+  return listMembershipsOf(task).map(({ scope, status }) => toListEntryItem(task, scope, status));
 }
 
 export function fromListEntryItem(item: Record<string, unknown>): TaskListEntry {
@@ -223,6 +245,7 @@ export async function queryTaskPartition(db: Db, taskId: string): Promise<Record
 
 export interface TaskListQuery {
   scope: TaskListScope;
+  /** Absent: the scope's default list, which leaves out STATUSES_OUT_OF_DEFAULT_LISTS (cancelled). */
   status?: TaskStatus;
   sortBy: TaskSortBy;
   ascending: boolean;
@@ -250,6 +273,39 @@ export function listTasks(db: Db, q: TaskListQuery, page: PageRequest): Promise<
     page,
     fromListEntryItem,
   );
+}
+
+/**
+ * Every task id, once each, for maintenance jobs (migrations), never for a request: the all-tasks default
+ * list `TASKLIST#ALL`, then the status lists of the statuses it leaves out (`TASKLIST#ALL#cancelled`), one
+ * Query page (up to 1 MB, ids only) at a time. A task cancelled while this runs moves from the first list to
+ * a later one, so it is still seen. Tasks written without list entries (test fixtures) are not found.
+ */
+export async function* allTaskIds(db: Db): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  const all: TaskListScope = { kind: 'all' };
+  for (const partition of [taskKeys.listPartition(all), ...STATUSES_OUT_OF_DEFAULT_LISTS.map((s) => taskKeys.listPartition(all, s))]) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await db.doc.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+          ProjectionExpression: '#id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const id = item.id as string;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield id;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
 }
 
 // ---- Transaction items for task writes (the services in functions/tasks compose them) ----------------
@@ -299,17 +355,18 @@ export function taskUpdateItem(db: Pick<Db, 'tableName'>, before: Task, after: T
 
 /**
  * Brings the list entries from `before` (undefined on create) to `after`: Delete the entries of lists the
- * task left (old status, previous admin), Put every current entry (they copy the listed fields, so they
- * are rewritten whole). At most 3 Deletes + 6 Puts. Safe without conditions because the task update in
- * the same transaction is conditional on the version these entries were computed from.
+ * task left (old status, previous admin, the default lists on cancel), Put every current entry (they copy
+ * the listed fields, so they are rewritten whole). At most 6 Deletes (cancelling an assigned task) and
+ * 6 Puts. Safe without conditions because the task update in the same transaction is conditional on the
+ * version these entries were computed from.
  */
 export function listEntryWrites(db: Pick<Db, 'tableName'>, before: Task | undefined, after: Task) {
   const keyOf = (i: Record<string, unknown>) => `${i.pk}|${i.sk}`;
   const next = toListEntryItems(after);
   const nextKeys = new Set(next.map(keyOf));
   const deletes = before
-    ? listScopesOf(before)
-        .flatMap((scope) => [listEntryKey(before, scope), listEntryKey(before, scope, before.status)])
+    ? listMembershipsOf(before)
+        .map(({ scope, status }) => listEntryKey(before, scope, status))
         .filter((k) => !nextKeys.has(keyOf(k)))
         .map((Key) => ({ Delete: { TableName: db.tableName, Key } }))
     : [];
