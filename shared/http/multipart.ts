@@ -47,15 +47,15 @@ export function parseMultipart(body: Buffer, contentType: string, spec: Multipar
       else fields[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
     });
     parser.on('file', (name, stream, info) => {
+      // A body that ends inside a file ("Unexpected end of form") errors the file stream as well as the parser,
+      // skipped files included; without this listener that error is unhandled and takes the process down.
+      stream.on('error', () => fail(validationError('body', 'multipart body ends inside a file (truncated?)')));
       if (!spec.fileFields.includes(name)) {
         stream.resume();
         fail(validationError(name, `unexpected file field; files go in ${spec.fileFields.join(' or ')}`));
         return;
       }
       const chunks: Buffer[] = [];
-      // A body that ends inside a file ("Unexpected end of form") errors the file stream as well as the parser;
-      // without this listener that error is unhandled and takes the whole process down.
-      stream.on('error', () => fail(validationError('body', 'multipart body ends inside a file (truncated?)')));
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () =>
         fail(payloadTooLarge(`File "${info.filename}" is larger than ${maxFileBytes} bytes`, { field: name, maxBytes: maxFileBytes })),

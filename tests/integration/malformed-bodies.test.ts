@@ -92,3 +92,15 @@ describe('malformed path parameters', () => {
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
   });
 });
+
+describe('a truncated file in a field the route does not take', () => {
+  it('answers 400 (the skipped file stream errors too) and the stack keeps serving', async () => {
+    const res = await api.call('POST', '/users/avatar', {
+      token: student.token,
+      body: `${filePart('not-the-avatar-field')}half a fi`,
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    });
+    expect(res.status).toBe(400);
+    await expectStackAlive();
+  });
+});
