@@ -55,6 +55,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
   // fanOut: announcements to a whole audience leave the request as an asynchronous job.
   notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
+  // websocket + ses: admins are told of new requests and students of decisions (notify()).
+  partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.

@@ -9,6 +9,7 @@ import {
   defaultPreferences,
   getUserIdByReferralCode,
   normalizeEmail,
+  referralCounterUpdate,
   toUserItem,
   userKeys,
   userStatsUpdate,
@@ -76,6 +77,8 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
       const failed = (name: ItemName) => reasons[items.findIndex((i) => i.name === name)] === 'ConditionalCheckFailed';
       if (failed('email')) throw conflict('An account with this e-mail address already exists', { field: 'email' });
       if (failed('google')) throw conflict('This Google account is already linked to another user', { field: 'googleToken' });
+      // The referrer's account went away between the code lookup and this write.
+      if (failed('referrer')) throw validationError('referralCode', 'unknown referral code', 'Unknown referral code');
       if (attempt >= MAX_ATTEMPTS) throw err;
       // A referral-code collision (1 in 2^40) takes a new code; a TransactionConflict (someone else writing the
       // statistics item or the same e-mail sentinel right now) is retried, and the retry sees the winner.
@@ -85,7 +88,7 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
   }
 }
 
-type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'google' | 'supportChat';
+type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'referrer' | 'google' | 'supportChat';
 
 function accountItems(db: Db, user: User, referrerId: string | undefined, usedCode: string | undefined) {
   const TableName = db.tableName;
@@ -97,6 +100,7 @@ function accountItems(db: Db, user: User, referrerId: string | undefined, usedCo
     { name: 'stats', write: { Update: { TableName, ...userStatsUpdate([{ role: user.role, status: user.status, delta: 1 }]) } } },
   ];
   if (referrerId) {
+    items.push({ name: 'referrer', write: referralCounterUpdate(TableName, referrerId, 'signups') });
     items.push({
       name: 'referral',
       write: {

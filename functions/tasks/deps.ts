@@ -1,10 +1,8 @@
 // What the task services need from outside, injected so unit tests can swap any of it.
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { getStorage, type Storage } from '#shared/storage/s3.ts';
-import { cancellationReasons } from '#shared/db/errors.ts';
 import { publishTaskEvent, subscribeToTaskEvents, type TaskEvent } from '#shared/events/task-events.ts';
 import { deliverTaskEvent } from '#shared/notify/task-notices.ts';
 import { notify } from '#shared/notify/notify.ts';
@@ -45,23 +43,5 @@ export function defaultTasksDeps(log: Logger, now: Date): TasksDeps {
   };
 }
 
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
-
-/**
- * One TransactWriteItems call, retried (with jitter) only when DynamoDB cancelled it for a
- * TransactionConflict: every task write also touches the shared STATS#TASKS counter items, so two unrelated
- * tasks changing at once can collide there. A failed condition is never retried: the caller decides.
- */
-export async function transact(db: Db, items: TransactItems): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return;
-    } catch (err) {
-      const reasons = cancellationReasons(err);
-      const onlyConflicts = reasons?.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
-      if (!onlyConflicts || attempt >= 5) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random())));
-    }
-  }
-}
+/** Task writes retry the TransactionConflicts their shared counters cause (shared/db/transact.ts). */
+export { transact } from '#shared/db/transact.ts';

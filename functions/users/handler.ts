@@ -4,7 +4,7 @@ import { HttpReply, reply, paginationOf } from '#shared/http/reply.ts';
 import { getDb } from '#shared/db/client.ts';
 import { getStorage } from '#shared/storage/s3.ts';
 import { getConfig } from '#shared/config.ts';
-import { adminUserOf, getProfile, profileOf, updateProfile } from './profile.ts';
+import { adminUserViews, getProfile, profileOf, updateProfile } from './profile.ts';
 import { AVATAR_REDIRECT_MAX_AGE_SECONDS, avatarDownloadUrl, uploadAvatar } from './avatar.ts';
 import { listDirectory } from './directory.ts';
 import { setUserStatus } from './status.ts';
@@ -28,16 +28,18 @@ export const handler = createHttpHandler(usersRoutes, {
 
   listStudents: async ({ query }) => {
     const page = await listDirectory(getDb(), { role: 'student', status: query.status, search: query.search }, query);
-    return reply.page(page.items.map((u) => adminUserOf(u, APP_URL)), paginationOf(page, query));
+    return reply.page(await adminUserViews(getDb(), page.items, APP_URL), paginationOf(page, query));
   },
 
   listUsers: async ({ query }) => {
     const page = await listDirectory(getDb(), { role: query.role, status: query.status, search: query.search }, query);
-    return reply.page(page.items.map((u) => adminUserOf(u, APP_URL)), paginationOf(page, query));
+    return reply.page(await adminUserViews(getDb(), page.items, APP_URL), paginationOf(page, query));
   },
 
-  getUser: async ({ params }) => adminUserOf(await getProfile(getDb(), params.userId), APP_URL),
+  getUser: async ({ params }) => (await adminUserViews(getDb(), [await getProfile(getDb(), params.userId)], APP_URL))[0],
 
-  updateStatus: async ({ auth, params, body, request, log }) =>
-    adminUserOf(await setUserStatus(getDb(), auth, params.userId, body, request.now, { disconnectUser: (id) => disconnectUser(id), log }), APP_URL),
+  updateStatus: async ({ auth, params, body, request, log }) => {
+    const user = await setUserStatus(getDb(), auth, params.userId, body, request.now, { disconnectUser: (id) => disconnectUser(id), log });
+    return (await adminUserViews(getDb(), [user], APP_URL))[0];
+  },
 });

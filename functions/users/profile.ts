@@ -1,7 +1,8 @@
 // The caller's own profile: the spec's shape (publicUser plus bio, preferences, timestamps, referral link)
 // and edits of the fields a user owns.
 import type { Db } from '#shared/db/client.ts';
-import { getUserById, publicUser, updateUserProfile, type User, type UserProfileChanges } from '#shared/db/entities/user.ts';
+import { batchGetItems } from '#shared/db/batch.ts';
+import { fromUserItem, getUserById, publicUser, referralStatsOf, userKeys, updateUserProfile, type User, type UserProfileChanges } from '#shared/db/entities/user.ts';
 import { conflict, notFound } from '#shared/errors.ts';
 import type { UpdateProfileBody } from '#shared/contract/users.ts';
 
@@ -24,14 +25,32 @@ export function profileOf(user: User, appUrl: string) {
     },
     referralCode: user.referralCode,
     referralLink: referralLinkOf(user.referralCode, appUrl),
+    referralStats: referralStatsOf(user),
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };
 }
 
-/** What an admin sees: the profile plus the account status. */
-export function adminUserOf(user: User, appUrl: string) {
-  return { ...profileOf(user, appUrl), status: user.status, statusReason: user.statusReason ?? null };
+/** What an admin sees: the profile plus the account status and who referred the user. */
+export function adminUserOf(user: User, appUrl: string, referrer?: Pick<User, 'id' | 'name'>) {
+  return {
+    ...profileOf(user, appUrl),
+    status: user.status,
+    statusReason: user.statusReason ?? null,
+    referredBy: referrer ? { id: referrer.id, name: referrer.name } : null,
+  };
+}
+
+/** Admin views of users, with the users who referred them read in one BatchGet. */
+export async function adminUserViews(db: Db, users: User[], appUrl: string) {
+  const referrerIds = [...new Set(users.map((u) => u.referredBy).filter((id): id is string => Boolean(id)))];
+  const referrers = new Map(
+    (referrerIds.length ? await batchGetItems(db, referrerIds.map((id) => userKeys.user(id))) : []).map((item) => {
+      const u = fromUserItem(item);
+      return [u.id, u] as const;
+    }),
+  );
+  return users.map((u) => adminUserOf(u, appUrl, u.referredBy ? referrers.get(u.referredBy) : undefined));
 }
 
 export async function getProfile(db: Db, userId: string): Promise<User> {

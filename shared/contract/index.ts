@@ -7,6 +7,7 @@ import { filesRoutes } from './files.ts';
 import { tasksRoutes } from './tasks.ts';
 import { chatsRoutes } from './chats.ts';
 import { notificationsRoutes } from './notifications.ts';
+import { partnershipRoutes } from './partnership.ts';
 import { adminRoutes } from './admin.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
@@ -17,6 +18,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   tasks: tasksRoutes,
   chats: chatsRoutes,
   notifications: notificationsRoutes,
+  partnership: partnershipRoutes,
   admin: adminRoutes,
 };
 

@@ -26,6 +26,8 @@ export const Profile = PublicUser.extend({
   }),
   referralCode: z.string(),
   referralLink: z.string(),
+  /** People who signed up with the user's code, and partnership requests of others that carried it. */
+  referralStats: z.object({ signups: z.number().int().nonnegative(), requests: z.number().int().nonnegative() }),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
@@ -34,6 +36,8 @@ export const Profile = PublicUser.extend({
 export const AdminUserView = Profile.extend({
   status: UserStatus,
   statusReason: z.string().nullable(),
+  /** Who referred this user (their code at sign-up). */
+  referredBy: z.object({ id: Id('user'), name: z.string() }).nullable(),
 });
 
 // Fields the server owns: named explicitly so a client that sends one is told which field was refused
@@ -47,6 +51,7 @@ const refusedTopLevel = {
   avatar: serverOwned('is set by POST /users/avatar'),
   referralCode: serverOwned('is server-owned'),
   referralLink: serverOwned('is server-owned'),
+  referralStats: serverOwned('is server-owned'),
   createdAt: serverOwned('is server-owned'),
   updatedAt: serverOwned('is server-owned'),
 };

@@ -19,6 +19,7 @@ export type FunctionName =
   | 'tasks'
   | 'chats'
   | 'notifications'
+  | 'partnership'
   | 'admin';
 
 export interface MultipartSpec {

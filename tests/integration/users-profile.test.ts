@@ -44,6 +44,7 @@ describe('GET /users/profile', () => {
         },
         referralCode: user.referralCode,
         referralLink: `http://app.test/register?ref=${user.referralCode}`,
+        referralStats: { signups: 0, requests: 0 },
         createdAt: user.createdAt,
         updatedAt: user.updatedAt,
       },

@@ -1,7 +1,7 @@
 // The chat entity: one chat item, one member item per explicit participant (read position + list sort key),
 // uniqueness sentinels (one support chat per student, one chat per task), and short-lived typing items.
 // The access patterns and their costs are in docs/data-model/chats.md.
-import { BatchGetCommand, GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
 import { newId } from '../../ids.ts';
 
@@ -257,17 +257,5 @@ export async function listChatMembers(db: Db, chatId: string): Promise<ChatMembe
   return members;
 }
 
-/** BatchGet of up to any number of keys in chunks of 100, retrying unprocessed keys. */
-export async function batchGetItems(db: Db, keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 6)));
-      const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }));
-      items.push(...(out.Responses?.[db.tableName] ?? []));
-      pending = out.UnprocessedKeys?.[db.tableName]?.Keys as Record<string, unknown>[] | undefined;
-    }
-  }
-  return items;
-}
+/** Re-exported for the chats domain, which reads chats, members and users in one BatchGet. */
+export { batchGetItems } from '../batch.ts';

@@ -33,6 +33,10 @@ export interface User {
   googleSub?: string;
   referralCode: string;
   referredBy?: string;
+  /** How many accounts were created with this user's referral code. */
+  referralSignups?: number;
+  /** How many partnership requests of other users carried this user's referral code. */
+  referralRequests?: number;
   /** Bumped to revoke every session at once (password reset, suspension); refresh families carry the value they were issued under. */
   sessionVersion: number;
   statusReason?: string;
@@ -107,6 +111,28 @@ export async function getUserIdByReferralCode(db: Db, code: string): Promise<str
 /** The public summary other entities embed (task.student, chat participants). */
 export function userSummary(user: User) {
   return { id: user.id, name: user.name, email: user.email, avatar: user.avatar ?? null };
+}
+
+/**
+ * TransactWrite item that counts one referral for the owner of a referral code, in the same transaction as the
+ * account or request that used the code; conditional on the referrer still existing.
+ */
+export function referralCounterUpdate(tableName: string, referrerId: string, kind: 'signups' | 'requests') {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: userKeys.user(referrerId),
+      UpdateExpression: 'ADD #count :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#count': kind === 'signups' ? 'referralSignups' : 'referralRequests' },
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  };
+}
+
+/** What the profile shows of a user's referrals. */
+export function referralStatsOf(user: Pick<User, 'referralSignups' | 'referralRequests'>) {
+  return { signups: user.referralSignups ?? 0, requests: user.referralRequests ?? 0 };
 }
 
 /** Key of the user-statistics counter item (users by role and status), updated in the same transaction as the change. */
