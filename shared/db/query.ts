@@ -148,3 +148,17 @@ function keyOf(item: Record<string, unknown>, index: IndexName | undefined): Rec
   }
   return key;
 }
+
+/**
+ * Every item of a Query, one DynamoDB page (up to 1 MB) at a time, for the bounded walks that need a whole
+ * partition: a chat's read positions, a task's deliverables, and the backfill's migrations (never a list
+ * endpoint: those read one page through queryPage).
+ */
+export async function* queryAll(db: Db, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.doc.send(new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey: startKey }));
+    yield* out.Items ?? [];
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+}

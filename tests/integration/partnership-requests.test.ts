@@ -1,8 +1,8 @@
 // Partnership requests through the real gateway: a student submits (identity from the account, at most five
 // pending, referral codes that must exist and are counted for their owner), students read their own and
 // admins all (status, urgency, search), an admin approves or rejects once, the owner cancels while pending.
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { getDb } from '../../shared/db/client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { countDbRequests } from '../support/request-cost.ts';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
@@ -358,21 +358,6 @@ describe('DELETE /partnership-requests/{requestId}', () => {
 });
 
 describe('what a list page costs', () => {
-  function countRequests() {
-    const db = getDb();
-    const send = db.doc.send.bind(db.doc);
-    const counted: Record<string, number> = {};
-    let itemsRead = 0;
-    const spy = vi.spyOn(db.doc, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
-      const out = await send(command as never);
-      const name = command.constructor.name.replace(/Command$/, '');
-      counted[name] = (counted[name] ?? 0) + 1;
-      itemsRead += (out as { ScannedCount?: number }).ScannedCount ?? 0;
-      return out;
-    }) as never);
-    return { counted, itemsRead: () => itemsRead, restore: () => spy.mockRestore() };
-  }
-
   let student: Actor;
   beforeAll(async () => {
     // Enough requests in every combination that each list has more than a page, among many others.
@@ -394,7 +379,7 @@ describe('what a list page costs', () => {
     ['status=rejected&urgency=low', () => admin, '&status=rejected&urgency=low'],
   ] as const;
   it.each(lists)('a page of %s is one Query of limit+1 entries and one BatchGet of the requests (plus the rate-limit update)', async (_name, who, filter) => {
-    const cost = countRequests();
+    const cost = countDbRequests();
     try {
       const res = await api.get(`/partnership-requests?limit=1${filter}`, { token: who().token });
       expect(res.status).toBe(200);

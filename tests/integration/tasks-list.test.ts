@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
-import { getDb } from '../../shared/db/client.ts';
+import { countDbRequests } from '../support/request-cost.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -292,20 +292,8 @@ describe('GET /tasks: bad queries and access', () => {
 });
 
 describe('what a request costs', () => {
-  function countRequests() {
-    const db = getDb();
-    const send = db.doc.send.bind(db.doc);
-    const counted: Record<string, number> = {};
-    let itemsRead = 0;
-    vi.spyOn(db.doc, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
-      const out = await send(command as never);
-      const name = command.constructor.name.replace(/Command$/, '');
-      counted[name] = (counted[name] ?? 0) + 1;
-      itemsRead += (out as { ScannedCount?: number }).ScannedCount ?? 0;
-      return out;
-    }) as never);
-    return { counted, itemsRead: () => itemsRead };
-  }
+  const countRequests = countDbRequests;
+
 
   // The default lists hold no cancelled entries (no filter skipping them), so a page still reads limit+1 items.
   const lists = [

@@ -1,7 +1,8 @@
 // The chat entity: one chat item, one member item per explicit participant (read position + list sort key),
 // uniqueness sentinels (one support chat per student, one chat per task), and short-lived typing items.
 // The access patterns and their costs are in docs/data-model/chats.md.
-import { GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../query.ts';
 import type { Db } from '../client.ts';
 import { newId } from '../../ids.ts';
 
@@ -240,20 +241,12 @@ export async function getTaskChatId(db: Db, taskId: string): Promise<string | un
 /** Every read position of a chat (explicit participants and admins who read a support chat): one Query. */
 export async function listChatMembers(db: Db, chatId: string): Promise<ChatMember[]> {
   const members: ChatMember[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': chatKeys.chat(chatId).pk, ':prefix': chatKeys.membersPrefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    members.push(...(out.Items ?? []).map(fromMemberItem));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  const items = queryAll(db, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': chatKeys.chat(chatId).pk, ':prefix': chatKeys.membersPrefix },
+    ConsistentRead: true,
+  });
+  for await (const item of items) members.push(fromMemberItem(item));
   return members;
 }
 

@@ -3,7 +3,7 @@
 // view is one Query; the lists are served by list entries (see docs/data-model/tasks.md for why).
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
-import { queryPage, type Page, type PageRequest } from '../query.ts';
+import { queryAll, queryPage, type Page, type PageRequest } from '../query.ts';
 import type { IndexName } from '../table.ts';
 
 export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'revision_needed', 'rejected', 'cancelled'] as const;
@@ -285,26 +285,18 @@ export async function* allTaskIds(db: Db): AsyncGenerator<string> {
   const seen = new Set<string>();
   const all: TaskListScope = { kind: 'all' };
   for (const partition of [taskKeys.listPartition(all), ...STATUSES_OUT_OF_DEFAULT_LISTS.map((s) => taskKeys.listPartition(all, s))]) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await db.doc.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': partition },
-          ProjectionExpression: '#id',
-          ExpressionAttributeNames: { '#id': 'id' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const id = item.id as string;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        yield id;
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = queryAll(db, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ProjectionExpression: '#id',
+      ExpressionAttributeNames: { '#id': 'id' },
+    });
+    for await (const item of items) {
+      const id = item.id as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      yield id;
+    }
   }
 }
 

@@ -5,7 +5,8 @@
 // task's deliverables (one Query of its partition). Each write is conditional on the item still holding what
 // was read, so a deliverable the API changed meanwhile (it writes spec values) is left alone. Idempotent: a
 // second run finds nothing to change.
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../query.ts';
 import type { Db } from '../client.ts';
 import { isConditionFailed } from '../errors.ts';
 import { allTaskIds, taskKeys } from '../entities/task.ts';
@@ -32,23 +33,15 @@ export async function migrateDeliverableStatuses(db: Db, now: Date): Promise<{ e
 /** Key, status and awaitingApproval of the deliverables of one task (at most 50): one Query of its partition, by the `DELIV#` prefix. */
 async function deliverableItemsOf(db: Db, taskId: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': taskKeys.partition(taskId), ':prefix': deliverableKeys.prefix },
-        // What the decision needs, not the file lists.
-        ProjectionExpression: 'pk, sk, #status, #awaiting',
-        ExpressionAttributeNames: { '#status': 'status', '#awaiting': 'awaitingApproval' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  const found = queryAll(db, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': taskKeys.partition(taskId), ':prefix': deliverableKeys.prefix },
+    // What the decision needs, not the file lists.
+    ProjectionExpression: 'pk, sk, #status, #awaiting',
+    ExpressionAttributeNames: { '#status': 'status', '#awaiting': 'awaitingApproval' },
+    ConsistentRead: true,
+  });
+  for await (const item of found) items.push(item);
   return items;
 }
 

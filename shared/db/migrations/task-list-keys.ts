@@ -4,7 +4,8 @@
 // `TASKLIST#ALL#cancelled` (every cancelled task, whatever its student or admin), each naming the student and
 // admin whose lists it is in. Every Delete is conditional on the entry existing and saying the task is
 // cancelled (a closed task never changes again, so nothing races it). Idempotent: a second run deletes nothing.
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../query.ts';
 import type { Db } from '../client.ts';
 import { isConditionFailed } from '../errors.ts';
 import { fromListEntryItem, listEntryKey, listScopesOf, STATUSES_OUT_OF_DEFAULT_LISTS, taskKeys } from '../entities/task.ts';
@@ -19,25 +20,14 @@ export async function backfillTaskListKeys(db: Db, now: Date): Promise<{ examine
   void now;
   const result = { examined: 0, changed: 0 };
   for (const status of STATUSES_OUT_OF_DEFAULT_LISTS) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await db.doc.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': taskKeys.listPartition({ kind: 'all' }, status) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        result.examined++;
-        const entry = fromListEntryItem(item);
-        for (const scope of listScopesOf(entry)) {
-          if (await deleteIfPresent(db, listEntryKey(entry, scope), status)) result.changed++;
-        }
+    const entries = queryAll(db, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': taskKeys.listPartition({ kind: 'all' }, status) } });
+    for await (const item of entries) {
+      result.examined++;
+      const entry = fromListEntryItem(item);
+      for (const scope of listScopesOf(entry)) {
+        if (await deleteIfPresent(db, listEntryKey(entry, scope), status)) result.changed++;
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
   return result;
 }
