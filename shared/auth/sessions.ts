@@ -141,8 +141,10 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   if (!token) throw invalidRefreshToken();
   if (token.expiresAt <= epochSeconds(now)) throw authenticationRequired('Refresh token expired. Please sign in again.');
   if (token.usedAt) {
+    // Negative when a concurrent exchange that started after this request committed first: still "just now".
+    // A grace of 0 is off altogether, whatever the two requests' clocks say.
     const sinceRotation = now.getTime() - Date.parse(token.usedAt);
-    if (sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now);
+    if (graceSeconds > 0 && sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now);
     return revokeForReuse(db, token.familyId, now);
   }
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
