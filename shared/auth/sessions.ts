@@ -1,6 +1,7 @@
 // Refresh tokens: opaque 256-bit secrets stored only as hashes, grouped in families (one per sign-in).
-// Each refresh rotates the token (a token is good once); presenting a rotated token again revokes its whole
-// family (RFC 9700 4.14.2). Families carry the user's sessionVersion, so bumping it revokes every session in O(1).
+// Each refresh rotates the token (a token is good once); presenting a rotated token again, or any token the
+// family has moved past, revokes its whole family (RFC 9700 4.14.2). Families carry the user's sessionVersion,
+// so bumping it revokes every session in O(1).
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { getConfig } from '../config.ts';
@@ -150,6 +151,14 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
   if (family.sessionVersion !== user.sessionVersion) throw sessionRevoked();
+  if (token.generation < family.generation) {
+    // Either this very token was exchanged between our two reads (two tabs at once: the rotation marks it used
+    // in the same write that moves the family on, so a second read shows it), or it is a sibling from the grace
+    // window whose twin rotated on. Two branches of one session must not both live, and nothing tells the
+    // owner's from a thief's: the session ends.
+    if ((await getRefreshTokenByHash(db, oldHash))?.usedAt) return rotateOnce(db, presented, now, graceSeconds);
+    return revokeForReuse(db, token.familyId, now, 'superseded');
+  }
   assertMaySignIn(user);
 
   const refreshToken = newSecretToken();
@@ -196,9 +205,9 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   } catch (err) {
     const reasons = cancellationReasons(err);
     if (!reasons || reasons.includes('TransactionConflict')) throw err;
-    if (reasons[0] === 'ConditionalCheckFailed') {
-      // Someone exchanged this very token between our read and our write (two tabs at once): read it again,
-      // now spent, and let the grace rule decide.
+    if (reasons[0] === 'ConditionalCheckFailed' || reasons[2] === 'ConditionalCheckFailed') {
+      // Someone exchanged this very token (two tabs at once), or the session moved on or was revoked, between
+      // our read and our write: read again and let the rules above decide (grace, superseded, revoked).
       return rotateOnce(db, presented, now, graceSeconds);
     }
     if (reasons.some((r) => r === 'ConditionalCheckFailed')) throw sessionRevoked();
@@ -207,9 +216,13 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   return { user, refreshToken, familyId: family.familyId };
 }
 
-async function revokeForReuse(db: Db, familyId: string, now: Date): Promise<never> {
+async function revokeForReuse(db: Db, familyId: string, now: Date, why: 'used' | 'superseded' = 'used'): Promise<never> {
   await revokeFamily(db, familyId, 'reuse', now);
-  throw authenticationRequired('Refresh token was already used; this session has been revoked. Please sign in again.');
+  throw authenticationRequired(
+    why === 'used'
+      ? 'Refresh token was already used; this session has been revoked. Please sign in again.'
+      : 'Refresh token was superseded by a newer one of the same session; this session has been revoked. Please sign in again.',
+  );
 }
 
 /**
