@@ -9,7 +9,10 @@ import { requestPasswordReset, resetPassword } from './password-reset.ts';
 export const handler = createHttpHandler(authRoutes, {
   register: ({ body, request }) => register(getDb(), body, request.now),
 
-  login: ({ body, request }) => login(getDb(), body, request.now),
+  login: ({ body, request }) => {
+    const config = getConfig();
+    return login(getDb(), body, { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS }, request.now);
+  },
 
   google: ({ body, request }) => {
     const config = getConfig();
@@ -21,7 +24,11 @@ export const handler = createHttpHandler(authRoutes, {
   refresh: ({ body, request }) => refresh(getDb(), body.refreshToken, request.now),
 
   forgotPassword: ({ body, request, log }) =>
-    requestPasswordReset({ db: getDb(), mailer: getMailer(), appUrl: getConfig().APP_URL, log }, body.email, request.now),
+    requestPasswordReset(
+      { db: getDb(), mailer: getMailer(), appUrl: getConfig().APP_URL, cooldownSeconds: getConfig().FORGOT_PASSWORD_COOLDOWN_SECONDS, log },
+      body.email,
+      request.now,
+    ),
 
   resetPassword: ({ body, request }) => resetPassword(getDb(), body, request.now),
 });

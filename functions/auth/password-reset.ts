@@ -5,6 +5,7 @@ import { cancellationReasons } from '#shared/db/errors.ts';
 import { getUserById, getUserIdByEmail, userKeys } from '#shared/db/entities/user.ts';
 import { getPasswordResetByHash, passwordResetKeys, toPasswordResetItem } from '#shared/db/entities/password-reset.ts';
 import { hashPassword } from '#shared/auth/passwords.ts';
+import { claimCooldown } from '#shared/http/rate-limit.ts';
 import type { Mailer } from '#shared/mail/mailer.ts';
 import type { Logger } from '#shared/log.ts';
 import { validationError } from '#shared/errors.ts';
@@ -20,18 +21,25 @@ export interface ForgotPasswordDeps {
   mailer: Mailer;
   /** Frontend base URL; the link is `<appUrl>/reset-password?token=<token>`. */
   appUrl: string;
+  /** After a reset mail, requests for the same account send nothing for this long (0: no cooldown). */
+  cooldownSeconds: number;
   log: Logger;
 }
 
 /**
  * Mails a reset link when the e-mail belongs to an account. The answer is the same either way (no account
- * enumeration), and a mail failure is logged, not reported, for the same reason.
+ * enumeration), and a mail failure is logged, not reported, for the same reason. Within the cooldown after a
+ * mail to an account nothing is sent and the answer is still the same: a stranger cannot flood a mailbox.
  */
 export async function requestPasswordReset(deps: ForgotPasswordDeps, email: string, now: Date): Promise<{ message: string }> {
   const { db, mailer, log } = deps;
   const userId = await getUserIdByEmail(db, email);
   const user = userId ? await getUserById(db, userId) : undefined;
   if (!user) return { message: FORGOT_PASSWORD_MESSAGE };
+  if (!(await claimCooldown(db, { kind: 'pwreset', subject: user.id, seconds: deps.cooldownSeconds, now }))) {
+    log.info('password reset mail skipped: cooldown', { userId: user.id });
+    return { message: FORGOT_PASSWORD_MESSAGE };
+  }
 
   const token = newSecretToken();
   await db.doc.send(

@@ -16,6 +16,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '#shared/auth/tokens.t
 import { verifyPassword } from '#shared/auth/passwords.ts';
 import { assertMaySignIn, issueSession, revokeSessionOfToken, rotateRefreshToken } from '#shared/auth/sessions.ts';
 import { verifyGoogleIdToken, type GoogleIdentity, type GoogleVerifierConfig } from '#shared/auth/google.ts';
+import { beginSignInAttempt, type LoginThrottle } from '#shared/auth/login-throttle.ts';
 import { AppError, authenticationRequired, conflict, forbidden } from '#shared/errors.ts';
 import { createAccount } from './accounts.ts';
 
@@ -55,13 +56,16 @@ const invalidCredentials = () => authenticationRequired('Invalid e-mail or passw
 /**
  * Password sign-in. An unknown e-mail and an account without a password still run one full scrypt
  * verification (against a dummy hash), so response time does not tell which e-mails exist. The status
- * check comes after the password check for the same reason.
+ * check comes after the password check for the same reason. Failed attempts per e-mail address are limited
+ * (`throttle`, see login-throttle.ts), known address or not.
  */
-export async function login(db: Db, input: { email: string; password: string }, now: Date): Promise<AuthResult> {
+export async function login(db: Db, input: { email: string; password: string }, throttle: LoginThrottle, now: Date): Promise<AuthResult> {
+  const attempt = await beginSignInAttempt(db, input.email, throttle, now);
   const userId = await getUserIdByEmail(db, input.email);
   const user = userId ? await getUserById(db, userId) : undefined;
   const ok = await verifyPassword(input.password, user?.passwordHash);
   if (!user || !ok) throw invalidCredentials();
+  await attempt.succeeded();
   assertMaySignIn(user);
   return startSession(db, user, now);
 }

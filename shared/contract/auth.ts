@@ -1,5 +1,6 @@
 // Routes of the auth endpoint group: password and Google sign-in, refresh-token rotation, logout, password reset.
-// All are public (the credential is in the body) and rate-limited per IP (spec: auth 5/min/IP).
+// All are public (the credential is in the body) and rate-limited per IP: sign-in, sign-up and password reset
+// in the spec's auth class (5/min/IP), refresh and logout in their own `session` class.
 import * as z from 'zod';
 import { defineRoute, Id } from '../http/contract.ts';
 
@@ -108,7 +109,7 @@ export const authRoutes = {
     path: '/auth/logout',
     fn: 'auth',
     access: 'public',
-    rateLimit: 'auth',
+    rateLimit: 'session',
     summary: 'Revoke the session (refresh-token family) the refresh token belongs to',
     body: z.object({ refreshToken: OpaqueToken('refreshToken') }),
     response: Message,
@@ -118,7 +119,7 @@ export const authRoutes = {
     path: '/auth/refresh',
     fn: 'auth',
     access: 'public',
-    rateLimit: 'auth',
+    rateLimit: 'session',
     summary: 'Exchange a refresh token for a new access token and a new refresh token (rotation)',
     body: z.object({ refreshToken: OpaqueToken('refreshToken') }),
     response: AuthSession,

@@ -185,7 +185,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
       }
     }
     if (route.rateLimit !== 'none') {
-      const perIp = route.rateLimit === 'auth' || !auth;
+      const perIp = route.rateLimit === 'auth' || route.rateLimit === 'session' || !auth;
       await consumeRateLimit(getDb(), {
         cls: route.rateLimit,
         subject: perIp ? `ip:${request.ip}` : auth!.id,
