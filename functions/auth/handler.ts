@@ -5,9 +5,12 @@ import { getDb } from '#shared/db/client.ts';
 import { getMailer } from '#shared/mail/mailer.ts';
 import { login, loginWithGoogle, logout, refresh, register } from './sign-in.ts';
 import { requestPasswordReset, resetPassword } from './password-reset.ts';
+import { verifyEmail } from './email-verification.ts';
+import { verificationPage, wantsHtml, type VerificationOutcome } from './verify-page.ts';
+import { AppError } from '#shared/errors.ts';
 
 export const handler = createHttpHandler(authRoutes, {
-  register: ({ body, request }) => register(getDb(), body, request.now),
+  register: ({ body, request, log }) => register({ db: getDb(), mailer: getMailer(), apiUrl: getConfig().API_URL, log }, body, request.now),
 
   login: ({ body, request }) => {
     const config = getConfig();
@@ -31,4 +34,21 @@ export const handler = createHttpHandler(authRoutes, {
     ),
 
   resetPassword: ({ body, request }) => resetPassword(getDb(), body, request.now),
+
+  verifyEmail: async ({ query, request }) => {
+    const html = wantsHtml(request.headers);
+    let outcome: VerificationOutcome;
+    try {
+      outcome = (await verifyEmail(getDb(), query.token, request.now)).firstTime ? 'verified' : 'already_verified';
+    } catch (err) {
+      // A browser following the link gets a page for a dead link too; API clients get the error envelope.
+      if (html && err instanceof AppError && err.code === 'VALIDATION_ERROR') return verificationPage('invalid', getConfig().APP_URL);
+      throw err;
+    }
+    if (html) return verificationPage(outcome, getConfig().APP_URL);
+    return {
+      message: outcome === 'verified' ? 'Your e-mail address is verified.' : 'Your e-mail address was already verified.',
+      emailVerified: true as const,
+    };
+  },
 });

@@ -70,7 +70,8 @@ const invalidResetToken = () =>
 /**
  * Sets the new password. One transaction deletes the token (conditional: single use) and updates the user
  * (conditional on the sessionVersion the link was issued under, which the same update bumps: every session
- * and every other outstanding reset link of the user dies with it).
+ * and every other outstanding reset link of the user dies with it). The link came by mail, so the address is
+ * proved: the user's e-mail counts as verified from then on.
  */
 export async function resetPassword(db: Db, input: { token: string; newPassword: string }, now: Date): Promise<{ message: string }> {
   const tokenHash = hashToken(input.token);
@@ -87,7 +88,8 @@ export async function resetPassword(db: Db, input: { token: string; newPassword:
             Update: {
               TableName: db.tableName,
               Key: userKeys.user(reset.userId),
-              UpdateExpression: 'SET passwordHash = :hash, updatedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one',
+              UpdateExpression:
+                'SET passwordHash = :hash, updatedAt = :now, emailVerifiedAt = if_not_exists(emailVerifiedAt, :now), sessionVersion = if_not_exists(sessionVersion, :zero) + :one',
               ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
               ExpressionAttributeValues: { ':hash': passwordHash, ':now': now.toISOString(), ':sv': reset.sessionVersion, ':zero': 0, ':one': 1 },
             },

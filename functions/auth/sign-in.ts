@@ -19,6 +19,7 @@ import { verifyGoogleIdToken, type GoogleIdentity, type GoogleVerifierConfig } f
 import { beginSignInAttempt, type LoginThrottle } from '#shared/auth/login-throttle.ts';
 import { AppError, authenticationRequired, conflict, forbidden } from '#shared/errors.ts';
 import { createAccount } from './accounts.ts';
+import { sendVerificationEmail, type VerificationMailDeps } from './email-verification.ts';
 
 export interface AuthResult {
   user: PublicUser;
@@ -45,10 +46,14 @@ export interface Registration {
   referralCode?: string;
 }
 
-/** Self sign-up: always a student (the contract refuses any other role). */
-export async function register(db: Db, input: Registration, now: Date): Promise<AuthResult> {
-  const user = await createAccount(db, { ...input, role: 'student' }, now);
-  return startSession(db, user, now);
+/**
+ * Self sign-up: always a student (the contract refuses any other role). Mails a link that verifies the address;
+ * the account works at once, verified or not.
+ */
+export async function register(deps: VerificationMailDeps, input: Registration, now: Date): Promise<AuthResult> {
+  const user = await createAccount(deps.db, { ...input, role: 'student' }, now);
+  await sendVerificationEmail(deps, user, now);
+  return startSession(deps.db, user, now);
 }
 
 const invalidCredentials = () => authenticationRequired('Invalid e-mail or password');
@@ -71,33 +76,49 @@ export async function login(db: Db, input: { email: string; password: string }, 
 }
 
 /**
- * Google sign-in: the account linked to the Google `sub`; else the account with the token's (verified)
- * e-mail, which gets linked; else a new student. `role: 'admin'` never creates an admin.
+ * Google sign-in: the account linked to the Google `sub`; else the account with the token's (verified) e-mail;
+ * else a new student (`referralCode` applies to that case only). `role: 'admin'` never creates an admin.
+ *
+ * An existing account found by e-mail is linked as it is when its address was verified: its owner set its
+ * password. When it never was, anyone may have registered that address, so Google's proof wins: the password
+ * is removed and every session of the account is revoked before the Google session starts (the owner can set
+ * a password again with forgot-password).
  */
 export async function loginWithGoogle(
   db: Db,
-  input: { googleToken: string; role?: 'student' | 'admin' },
+  input: { googleToken: string; role?: 'student' | 'admin'; referralCode?: string },
   google: GoogleVerifierConfig,
   now: Date,
 ): Promise<AuthResult> {
   const identity = await verifyGoogleIdToken(input.googleToken, google);
-  const user = await findOrCreateGoogleUser(db, identity, input.role, now);
+  const user = await findOrCreateGoogleUser(db, identity, input, now);
   assertMaySignIn(user);
   return startSession(db, user, now);
 }
 
-async function findOrCreateGoogleUser(db: Db, identity: GoogleIdentity, role: 'student' | 'admin' | undefined, now: Date): Promise<User> {
-  // Two rounds: a concurrent first sign-in (or registration) of the same person may win the race once.
+async function findOrCreateGoogleUser(
+  db: Db,
+  identity: GoogleIdentity,
+  input: { role?: 'student' | 'admin'; referralCode?: string },
+  now: Date,
+): Promise<User> {
+  // Two rounds: a concurrent first sign-in, registration or verification may win the race once.
   for (let round = 0; ; round++) {
     const linkedId = await getUserIdByGoogleSub(db, identity.sub);
     const linked = linkedId ? await getUserById(db, linkedId) : undefined;
     if (linked) return linked;
 
     const byEmailId = await getUserIdByEmail(db, identity.email);
-    const byEmail = byEmailId ? await getUserById(db, byEmailId) : undefined;
+    const byEmail = byEmailId ? await getUserById(db, byEmailId, { consistent: true }) : undefined;
     try {
-      if (byEmail) return await linkGoogleAccount(db, byEmail, identity.sub, now);
-      if (role === 'admin') {
+      if (byEmail) {
+        // A suspended account is refused before anything about it changes.
+        assertMaySignIn(byEmail);
+        return byEmail.emailVerifiedAt
+          ? await linkGoogleAccount(db, byEmail, identity.sub, now)
+          : await takeOverUnverifiedAccount(db, byEmail, identity.sub, now);
+      }
+      if (input.role === 'admin') {
         throw forbidden('There is no admin account for this Google account. Admin accounts are created by an admin.');
       }
       return await createAccount(
@@ -108,6 +129,7 @@ async function findOrCreateGoogleUser(db: Db, identity: GoogleIdentity, role: 's
           role: 'student',
           google: { sub: identity.sub },
           ...(identity.picture?.startsWith('https://') ? { avatar: identity.picture } : {}),
+          ...(input.referralCode ? { referralCode: input.referralCode } : {}),
         },
         now,
       );
@@ -118,7 +140,7 @@ async function findOrCreateGoogleUser(db: Db, identity: GoogleIdentity, role: 's
   }
 }
 
-/** Links `sub` to an existing account (found by verified e-mail): Google sentinel + user field, atomically. */
+/** Links `sub` to an existing account with a verified address: Google sentinel + user field, atomically. */
 async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
   if (user.googleSub && user.googleSub !== sub) {
     throw conflict('This e-mail address belongs to an account linked to a different Google account');
@@ -145,6 +167,45 @@ async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Pr
     throw err;
   }
   return { ...user, googleSub: sub, updatedAt: now.toISOString() };
+}
+
+/**
+ * Hands an account whose address was never verified to the Google account that proves it: links `sub`, marks
+ * the address verified, removes the password and bumps `sessionVersion` (every refresh family and every
+ * outstanding reset link of the account dies), in one transaction. Conditional on the account still being
+ * unverified and unlinked: if its owner verified it meanwhile, the transaction fails and the retry links it
+ * instead.
+ */
+async function takeOverUnverifiedAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
+  if (user.googleSub && user.googleSub !== sub) {
+    throw conflict('This e-mail address belongs to an account linked to a different Google account');
+  }
+  const at = now.toISOString();
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: { ...userKeys.google(sub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: userKeys.user(user.id),
+              UpdateExpression:
+                'SET googleSub = :sub, emailVerifiedAt = :now, updatedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one REMOVE passwordHash',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(googleSub) AND attribute_not_exists(emailVerifiedAt) AND email = :email',
+              ExpressionAttributeValues: { ':sub': sub, ':now': at, ':zero': 0, ':one': 1, ':email': user.email },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (cancellationReasons(err)) throw conflict('This account changed during Google sign-in; try again');
+    throw err;
+  }
+  const { passwordHash, ...rest } = user;
+  void passwordHash;
+  return { ...rest, googleSub: sub, emailVerifiedAt: at, updatedAt: at, sessionVersion: user.sessionVersion + 1 };
 }
 
 /** Rotation: the presented refresh token is spent and a new one of the same family comes back. */

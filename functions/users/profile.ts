@@ -24,6 +24,7 @@ export function profileOf(user: User, appUrl: string) {
     },
     referralCode: user.referralCode,
     referralLink: referralLinkOf(user.referralCode, appUrl),
+    emailVerified: Boolean(user.emailVerifiedAt),
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

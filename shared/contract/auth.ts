@@ -31,6 +31,8 @@ const Name = z
 /** Self sign-up only creates students; the spec's `role` field is accepted for compatibility. */
 const SelfSignUpRole = z.enum(['student'], { error: 'self sign-up creates student accounts; admins are created by an admin' });
 
+const ReferralCode = z.string().trim().min(1, 'referralCode must not be empty').max(32, 'referralCode is too long');
+
 /** Opaque tokens from this API; the bound only keeps garbage out of the hash lookup. */
 const OpaqueToken = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`).max(4096, `${what} is too long`);
 
@@ -75,7 +77,7 @@ export const authRoutes = {
       email: Email,
       password: NewPassword,
       role: SelfSignUpRole.optional(),
-      referralCode: z.string().trim().min(1, 'referralCode must not be empty').max(32, 'referralCode is too long').optional(),
+      referralCode: ReferralCode.optional(),
     }),
     response: AuthSession,
     successStatus: 201,
@@ -101,6 +103,8 @@ export const authRoutes = {
       googleToken: OpaqueToken('googleToken'),
       /** Only a hint: an existing account keeps its role, a new account is always a student. */
       role: z.enum(['student', 'admin']).optional(),
+      /** Referral code of whoever referred a new account (ignored when the account exists), as on register. */
+      referralCode: ReferralCode.optional(),
     }),
     response: AuthSession,
   }),
@@ -133,6 +137,17 @@ export const authRoutes = {
     summary: 'Mail a password-reset link; always answers 200 whether or not the e-mail is known',
     body: z.object({ email: Email }),
     response: Message,
+  }),
+  verifyEmail: defineRoute({
+    method: 'GET',
+    path: '/auth/verify-email',
+    fn: 'auth',
+    access: 'public',
+    rateLimit: 'auth',
+    summary:
+      'Confirm the e-mail address with the link mailed at sign-up. A browser (Accept: text/html) gets a short page linking to the app, 400 when the link is invalid or expired; other clients get JSON',
+    query: z.object({ token: OpaqueToken('token') }),
+    response: z.object({ message: z.string(), emailVerified: z.literal(true) }),
   }),
   resetPassword: defineRoute({
     method: 'POST',

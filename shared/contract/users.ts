@@ -26,6 +26,8 @@ export const Profile = PublicUser.extend({
   }),
   referralCode: z.string(),
   referralLink: z.string(),
+  /** The user opened the link mailed at sign-up (or reset their password, or signed up with Google). */
+  emailVerified: z.boolean(),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
@@ -47,6 +49,7 @@ const refusedTopLevel = {
   avatar: serverOwned('is set by POST /users/avatar'),
   referralCode: serverOwned('is server-owned'),
   referralLink: serverOwned('is server-owned'),
+  emailVerified: serverOwned('is set by opening the link mailed at sign-up'),
   createdAt: serverOwned('is server-owned'),
   updatedAt: serverOwned('is server-owned'),
 };
