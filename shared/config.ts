@@ -32,6 +32,10 @@ const ConfigSchema = z.object({
   FANOUT_FUNCTION_NAME: z.string().optional(),
   /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
   WEBSOCKET_ENDPOINT: z.string().optional(),
+  /** Open WebSocket connections one user may hold (tabs and devices); connecting past it closes their oldest. */
+  WEBSOCKET_MAX_CONNECTIONS_PER_USER: intFromEnv(10),
+  /** Client frames that do work for others (`chat.typing`) per connection per minute; `ping` is not counted. */
+  RATE_LIMIT_SOCKET_ACTIONS_PER_MINUTE: intFromEnv(60),
   RATE_LIMIT_GENERAL_PER_MINUTE: intFromEnv(100),
   RATE_LIMIT_UPLOAD_PER_MINUTE: intFromEnv(10),
   RATE_LIMIT_CHAT_PER_MINUTE: intFromEnv(30),

@@ -3,11 +3,19 @@ import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { getConfig } from '#shared/config.ts';
 import { getDb } from '#shared/db/client.ts';
 import { getMailer } from '#shared/mail/mailer.ts';
-import { login, loginWithGoogle, logout, refresh, register } from './sign-in.ts';
+import { closeUserConnections } from '#shared/realtime/push.ts';
+import type { Logger } from '#shared/log.ts';
+import { login, loginWithGoogle, logout, refresh, register, type CloseSockets } from './sign-in.ts';
 import { requestPasswordReset, resetPassword } from './password-reset.ts';
 import { verifyEmail } from './email-verification.ts';
 import { verificationPage, wantsHtml, type VerificationOutcome } from './verify-page.ts';
 import { AppError } from '#shared/errors.ts';
+
+/** Sockets of ended sessions are closed through the realtime push module; a failure is logged, never the request's. */
+const socketCloser =
+  (log: Logger): CloseSockets =>
+  (userId, options) =>
+    closeUserConnections(userId, options).catch((err: unknown) => log.warn('could not close the connections of an ended session', { userId, ...options, error: err }));
 
 export const handler = createHttpHandler(authRoutes, {
   register: ({ body, request, log }) => register({ db: getDb(), mailer: getMailer(), apiUrl: getConfig().API_URL, log }, body, request.now),
@@ -17,14 +25,14 @@ export const handler = createHttpHandler(authRoutes, {
     return login(getDb(), body, { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS }, request.now);
   },
 
-  google: ({ body, request }) => {
+  google: ({ body, request, log }) => {
     const config = getConfig();
-    return loginWithGoogle(getDb(), body, { clientId: config.GOOGLE_CLIENT_ID, jwksUrl: config.GOOGLE_JWKS_URL }, request.now);
+    return loginWithGoogle(getDb(), body, { clientId: config.GOOGLE_CLIENT_ID, jwksUrl: config.GOOGLE_JWKS_URL }, request.now, socketCloser(log));
   },
 
-  logout: ({ body, request }) => logout(getDb(), body.refreshToken, request.now),
+  logout: ({ body, request, log }) => logout(getDb(), body.refreshToken, request.now, socketCloser(log)),
 
-  refresh: ({ body, request }) => refresh(getDb(), body.refreshToken, request.now),
+  refresh: ({ body, request, log }) => refresh(getDb(), body.refreshToken, request.now, socketCloser(log)),
 
   forgotPassword: ({ body, request, log }) =>
     requestPasswordReset(
@@ -33,7 +41,7 @@ export const handler = createHttpHandler(authRoutes, {
       request.now,
     ),
 
-  resetPassword: ({ body, request }) => resetPassword(getDb(), body, request.now),
+  resetPassword: ({ body, request, log }) => resetPassword(getDb(), body, request.now, socketCloser(log)),
 
   verifyEmail: async ({ query, request }) => {
     const html = wantsHtml(request.headers);

@@ -11,6 +11,7 @@ import type { Logger } from '#shared/log.ts';
 import { validationError } from '#shared/errors.ts';
 import { hashToken, newSecretToken } from '#shared/ids.ts';
 import { passwordResetMail } from './mail.ts';
+import type { CloseSockets } from './sign-in.ts';
 
 export const RESET_TOKEN_TTL_MINUTES = 30;
 
@@ -73,7 +74,12 @@ const invalidResetToken = () =>
  * and every other outstanding reset link of the user dies with it). The link came by mail, so the address is
  * proved: the user's e-mail counts as verified from then on.
  */
-export async function resetPassword(db: Db, input: { token: string; newPassword: string }, now: Date): Promise<{ message: string }> {
+export async function resetPassword(
+  db: Db,
+  input: { token: string; newPassword: string },
+  now: Date,
+  closeSockets: CloseSockets,
+): Promise<{ message: string }> {
   const tokenHash = hashToken(input.token);
   const reset = await getPasswordResetByHash(db, tokenHash);
   if (!reset || reset.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidResetToken();
@@ -101,5 +107,7 @@ export async function resetPassword(db: Db, input: { token: string; newPassword:
     if (cancellationReasons(err)?.includes('ConditionalCheckFailed')) throw invalidResetToken();
     throw err;
   }
+  // Every session was just revoked; the sockets opened in them go too.
+  await closeSockets(reset.userId, { reason: 'session_ended' });
   return { message: 'Your password has been reset. Please sign in with the new password.' };
 }

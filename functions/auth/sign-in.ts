@@ -28,16 +28,22 @@ export interface AuthResult {
   expiresIn: number;
 }
 
-async function authResult(user: User, refreshToken: string, now: Date): Promise<AuthResult> {
-  const token = await signAccessToken({ id: user.id, role: user.role }, now);
-  return { user: publicUser(user), token, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+/** The access token names its session (the refresh-token family), so sockets opened with it belong to it. */
+async function authResult(user: User, session: { refreshToken: string; familyId: string }, now: Date): Promise<AuthResult> {
+  const token = await signAccessToken({ id: user.id, role: user.role, sessionId: session.familyId }, now);
+  return { user: publicUser(user), token, refreshToken: session.refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
 }
 
 /** A new sign-in: a fresh refresh-token family and an access token. */
 async function startSession(db: Db, user: User, now: Date): Promise<AuthResult> {
-  const { refreshToken } = await issueSession(db, user, now);
-  return authResult(user, refreshToken, now);
+  return authResult(user, await issueSession(db, user, now), now);
 }
+
+/**
+ * Closes a user's open WebSocket connections when their sessions end: those of one session (`sessionId`), or
+ * all of them. The realtime push module in production; must not throw (a failure is logged, not the request's).
+ */
+export type CloseSockets = (userId: string, options: { sessionId?: string; reason: 'signed_out' | 'session_ended' }) => Promise<unknown>;
 
 export interface Registration {
   name: string;
@@ -89,9 +95,12 @@ export async function loginWithGoogle(
   input: { googleToken: string; role?: 'student' | 'admin'; referralCode?: string },
   google: GoogleVerifierConfig,
   now: Date,
+  closeSockets: CloseSockets,
 ): Promise<AuthResult> {
   const identity = await verifyGoogleIdToken(input.googleToken, google);
-  const user = await findOrCreateGoogleUser(db, identity, input, now);
+  const { user, takenOver } = await findOrCreateGoogleUser(db, identity, input, now);
+  // The sessions the takeover revoked may have open sockets (the squatter's): they end before the owner's begins.
+  if (takenOver) await closeSockets(user.id, { reason: 'session_ended' });
   assertMaySignIn(user);
   return startSession(db, user, now);
 }
@@ -101,12 +110,12 @@ async function findOrCreateGoogleUser(
   identity: GoogleIdentity,
   input: { role?: 'student' | 'admin'; referralCode?: string },
   now: Date,
-): Promise<User> {
+): Promise<{ user: User; takenOver: boolean }> {
   // Two rounds: a concurrent first sign-in, registration or verification may win the race once.
   for (let round = 0; ; round++) {
     const linkedId = await getUserIdByGoogleSub(db, identity.sub);
     const linked = linkedId ? await getUserById(db, linkedId) : undefined;
-    if (linked) return linked;
+    if (linked) return { user: linked, takenOver: false };
 
     const byEmailId = await getUserIdByEmail(db, identity.email);
     const byEmail = byEmailId ? await getUserById(db, byEmailId, { consistent: true }) : undefined;
@@ -115,13 +124,13 @@ async function findOrCreateGoogleUser(
         // A suspended account is refused before anything about it changes.
         assertMaySignIn(byEmail);
         return byEmail.emailVerifiedAt
-          ? await linkGoogleAccount(db, byEmail, identity.sub, now)
-          : await takeOverUnverifiedAccount(db, byEmail, identity.sub, now);
+          ? { user: await linkGoogleAccount(db, byEmail, identity.sub, now), takenOver: false }
+          : { user: await takeOverUnverifiedAccount(db, byEmail, identity.sub, now), takenOver: true };
       }
       if (input.role === 'admin') {
         throw forbidden('There is no admin account for this Google account. Admin accounts are created by an admin.');
       }
-      return await createAccount(
+      const created = await createAccount(
         db,
         {
           name: identity.name?.trim() || identity.email.split('@')[0],
@@ -133,6 +142,7 @@ async function findOrCreateGoogleUser(
         },
         now,
       );
+      return { user: created, takenOver: false };
     } catch (err) {
       if (round === 0 && err instanceof AppError && err.code === 'CONFLICT') continue;
       throw err;
@@ -208,14 +218,23 @@ async function takeOverUnverifiedAccount(db: Db, user: User, sub: string, now: D
   return { ...rest, googleSub: sub, emailVerifiedAt: at, updatedAt: at, sessionVersion: user.sessionVersion + 1 };
 }
 
-/** Rotation: the presented refresh token is spent and a new one of the same family comes back. */
-export async function refresh(db: Db, refreshToken: string, now: Date): Promise<AuthResult> {
-  const rotated = await rotateRefreshToken(db, refreshToken, now);
-  return authResult(rotated.user, rotated.refreshToken, now);
+/**
+ * Rotation: the presented refresh token is spent and a new one of the same family comes back. A reused or
+ * superseded token revokes its session, whose sockets are closed before the 401.
+ */
+export async function refresh(db: Db, refreshToken: string, now: Date, closeSockets: CloseSockets): Promise<AuthResult> {
+  const rotated = await rotateRefreshToken(db, refreshToken, now, {
+    onRevoked: ({ familyId, userId }) => closeSockets(userId, { sessionId: familyId, reason: 'session_ended' }),
+  });
+  return authResult(rotated.user, rotated, now);
 }
 
-/** Revokes the session the refresh token belongs to; unknown tokens are accepted silently (RFC 7009 2.2). */
-export async function logout(db: Db, refreshToken: string, now: Date): Promise<{ message: string }> {
-  await revokeSessionOfToken(db, refreshToken, now);
+/**
+ * Revokes the session the refresh token belongs to and closes the sockets opened in it (the user's other
+ * sessions keep theirs); unknown tokens are accepted silently (RFC 7009 2.2).
+ */
+export async function logout(db: Db, refreshToken: string, now: Date, closeSockets: CloseSockets): Promise<{ message: string }> {
+  const session = await revokeSessionOfToken(db, refreshToken, now);
+  if (session) await closeSockets(session.userId, { sessionId: session.familyId, reason: 'signed_out' });
   return { message: 'Signed out' };
 }

@@ -118,17 +118,22 @@ export interface RotatedSession {
   familyId: string;
 }
 
+export interface RotationHooks {
+  /** Called once a family has been revoked because one of its tokens was reused or superseded (before the 401). */
+  onRevoked?: (session: { familyId: string; userId: string }) => Promise<unknown>;
+}
+
 /**
  * Exchanges `presented` for a new refresh token of the same family. Cost: GetItem (token) + BatchGetItem
  * (family, user) + TransactWriteItems (old token used, new token, family, user check).
  * Throws 401 for an unknown, expired, revoked or reused token (reuse also revokes the family), 403 when the
  * user is suspended.
  */
-export async function rotateRefreshToken(db: Db, presented: string, now: Date): Promise<RotatedSession> {
+export async function rotateRefreshToken(db: Db, presented: string, now: Date, hooks: RotationHooks = {}): Promise<RotatedSession> {
   // A concurrent transaction on the same items is retried: the retry sees the winner's write.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await rotateOnce(db, presented, now, getConfig().REFRESH_REUSE_GRACE_SECONDS);
+      return await rotateOnce(db, presented, now, getConfig().REFRESH_REUSE_GRACE_SECONDS, hooks);
     } catch (err) {
       if (!isTransactionConflict(err) || attempt >= 3) throw err;
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)));
@@ -136,7 +141,7 @@ export async function rotateRefreshToken(db: Db, presented: string, now: Date): 
   }
 }
 
-async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: number): Promise<RotatedSession> {
+async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: number, hooks: RotationHooks): Promise<RotatedSession> {
   const oldHash = hashToken(presented);
   const token = await getRefreshTokenByHash(db, oldHash);
   if (!token) throw invalidRefreshToken();
@@ -145,8 +150,8 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
     // Negative when a concurrent exchange that started after this request committed first: still "just now".
     // A grace of 0 is off altogether, whatever the two requests' clocks say.
     const sinceRotation = now.getTime() - Date.parse(token.usedAt);
-    if (graceSeconds > 0 && sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now);
-    return revokeForReuse(db, token.familyId, now);
+    if (graceSeconds > 0 && sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now, hooks);
+    return revokeForReuse(db, token, now, hooks);
   }
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
@@ -156,8 +161,8 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
     // in the same write that moves the family on, so a second read shows it), or it is a sibling from the grace
     // window whose twin rotated on. Two branches of one session must not both live, and nothing tells the
     // owner's from a thief's: the session ends.
-    if ((await getRefreshTokenByHash(db, oldHash))?.usedAt) return rotateOnce(db, presented, now, graceSeconds);
-    return revokeForReuse(db, token.familyId, now, 'superseded');
+    if ((await getRefreshTokenByHash(db, oldHash))?.usedAt) return rotateOnce(db, presented, now, graceSeconds, hooks);
+    return revokeForReuse(db, token, now, hooks, 'superseded');
   }
   assertMaySignIn(user);
 
@@ -208,7 +213,7 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
     if (reasons[0] === 'ConditionalCheckFailed' || reasons[2] === 'ConditionalCheckFailed') {
       // Someone exchanged this very token (two tabs at once), or the session moved on or was revoked, between
       // our read and our write: read again and let the rules above decide (grace, superseded, revoked).
-      return rotateOnce(db, presented, now, graceSeconds);
+      return rotateOnce(db, presented, now, graceSeconds, hooks);
     }
     if (reasons.some((r) => r === 'ConditionalCheckFailed')) throw sessionRevoked();
     throw err;
@@ -216,8 +221,9 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   return { user, refreshToken, familyId: family.familyId };
 }
 
-async function revokeForReuse(db: Db, familyId: string, now: Date, why: 'used' | 'superseded' = 'used'): Promise<never> {
-  await revokeFamily(db, familyId, 'reuse', now);
+async function revokeForReuse(db: Db, token: RefreshTokenRecord, now: Date, hooks: RotationHooks, why: 'used' | 'superseded' = 'used'): Promise<never> {
+  await revokeFamily(db, token.familyId, 'reuse', now);
+  await hooks.onRevoked?.({ familyId: token.familyId, userId: token.userId });
   throw authenticationRequired(
     why === 'used'
       ? 'Refresh token was already used; this session has been revoked. Please sign in again.'
@@ -231,11 +237,11 @@ async function revokeForReuse(db: Db, familyId: string, now: Date, why: 'used' |
  * newest generation is still the one that rotation created, it is not revoked, and the user may sign in.
  * Anything else is reuse. Cost: the rotation's reads + one TransactWrite (Put + 2 ConditionChecks).
  */
-async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date): Promise<RotatedSession> {
+async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date, hooks: RotationHooks): Promise<RotatedSession> {
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
   if (family.sessionVersion !== user.sessionVersion) throw sessionRevoked();
-  if (family.generation !== token.generation + 1) return revokeForReuse(db, token.familyId, now);
+  if (family.generation !== token.generation + 1) return revokeForReuse(db, token, now, hooks);
   assertMaySignIn(user);
   const refreshToken = newSecretToken();
   const sibling: RefreshTokenRecord = {
@@ -267,7 +273,7 @@ async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date):
     const reasons = cancellationReasons(err);
     if (!reasons || reasons.includes('TransactionConflict')) throw err;
     // The session moved on (or was revoked) in between: no grace for an older token.
-    if (reasons[1] === 'ConditionalCheckFailed') return revokeForReuse(db, token.familyId, now);
+    if (reasons[1] === 'ConditionalCheckFailed') return revokeForReuse(db, token, now, hooks);
     throw sessionRevoked();
   }
   return { user, refreshToken, familyId: family.familyId };
@@ -275,13 +281,14 @@ async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date):
 
 /**
  * Logout: revokes the family `presented` belongs to (whether it is the newest token or an older one).
- * An unknown token is not an error (RFC 7009 2.2): there is nothing left to revoke. Returns whether a family was found.
+ * An unknown token is not an error (RFC 7009 2.2): there is nothing left to revoke. Returns the session
+ * found (its family and user), or undefined.
  */
-export async function revokeSessionOfToken(db: Db, presented: string, now: Date): Promise<boolean> {
+export async function revokeSessionOfToken(db: Db, presented: string, now: Date): Promise<{ familyId: string; userId: string } | undefined> {
   const token = await getRefreshTokenByHash(db, hashToken(presented));
-  if (!token) return false;
+  if (!token) return undefined;
   await revokeFamily(db, token.familyId, 'logout', now);
-  return true;
+  return { familyId: token.familyId, userId: token.userId };
 }
 
 /**

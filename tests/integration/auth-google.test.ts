@@ -10,6 +10,8 @@ import { seedAdmin } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getUserById, getUserIdByEmail, getUserIdByGoogleSub, userKeys } from '../../shared/db/entities/user.ts';
 import { outboxFor } from '../../shared/mail/outbox.ts';
+import { listConnectionsByUser } from '../../shared/db/entities/connection.ts';
+import { connectSocket, eventually, UpgradeRefused } from '../support/ws.ts';
 
 // Google's role, played locally: a key pair whose public half is served as a JWKS over HTTP.
 const CLIENT_ID = 'gradhelper-test.apps.googleusercontent.com';
@@ -134,6 +136,28 @@ describe('POST /auth/google', () => {
     expect((await api.post('/auth/refresh', { refreshToken: squatter.body.data.refreshToken })).status).toBe(401);
     expect((await api.post('/auth/refresh', { refreshToken: squattersOtherSession })).status).toBe(401);
     expect((await api.post('/auth/refresh', { refreshToken: owner.body.data.refreshToken })).status).toBe(200);
+  });
+
+  it("closes the squatter's open sockets when the owner takes the account over, and their access token opens no new one", async () => {
+    const email = `socket-${randomBytes(3).toString('hex')}@gmail.test`;
+    const squatter = await api.post('/auth/register', { name: 'Squatter', email, password: 'squatters password 1' });
+    const userId = squatter.body.data.user.id as string;
+    const socket = await connectSocket(stack.wsUrl, squatter.body.data.token);
+    await eventually(async () => (await listConnectionsByUser(getDb(), userId, new Date())).length === 1, 5_000, 'connection stored');
+
+    expect((await signIn({ email })).status).toBe(200);
+
+    expect((await socket.next('connection.closing')).data.reason).toBe('session_ended');
+    await socket.closed;
+    const refused = await connectSocket(stack.wsUrl, squatter.body.data.token).then(
+      async (s) => {
+        await s.close();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UpgradeRefused);
+    expect((refused as UpgradeRefused).status).toBe(401);
   });
 
   it('lets the owner of a taken-over account set a password again with forgot-password', async () => {

@@ -63,7 +63,7 @@ describe('POST /auth/register', () => {
       profile: { isComplete: false, academicLevel: null, institution: null, major: null },
     });
     expect(expiresIn).toBe(900);
-    expect(await verifyAccessToken(token)).toEqual({ id: user.id, role: 'student' });
+    expect(await verifyAccessToken(token)).toEqual({ id: user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
     expect(refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
@@ -165,7 +165,7 @@ describe('POST /auth/login', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.user).toEqual(account.user);
     expect(res.body.data.expiresIn).toBe(900);
-    expect(await verifyAccessToken(res.body.data.token)).toEqual({ id: account.user.id, role: 'student' });
+    expect(await verifyAccessToken(res.body.data.token)).toEqual({ id: account.user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
     expect(res.body.data.refreshToken).not.toBe(account.refreshToken);
   });
 
@@ -223,7 +223,7 @@ describe('POST /auth/refresh', () => {
     expect(first.status).toBe(200);
     expect(first.body.data.user).toEqual(account.user);
     expect(first.body.data.refreshToken).not.toBe(account.refreshToken);
-    expect(await verifyAccessToken(first.body.data.token)).toEqual({ id: account.user.id, role: 'student' });
+    expect(await verifyAccessToken(first.body.data.token)).toEqual({ id: account.user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
 
     const second = await refresh(first.body.data.refreshToken);
     expect(second.status).toBe(200);
