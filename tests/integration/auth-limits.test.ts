@@ -12,6 +12,8 @@ import { login } from '../../functions/auth/sign-in.ts';
 const MAX_FAILURES = 3;
 const WINDOW_SECONDS = 60;
 const COOLDOWN_SECONDS = 2;
+/** Password-reset mails to `email` (sign-up also sends a verification mail). */
+const resetMails = async (email: string) => (await outboxFor(stack.outboxDir, email)).filter((m) => m.subject.includes('Reset'));
 const stack = useTestStack({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: String(MAX_FAILURES),
   LOGIN_FAILURE_WINDOW_SECONDS: String(WINDOW_SECONDS),
@@ -134,11 +136,11 @@ describe('POST /auth/forgot-password cooldown per recipient', () => {
     expect(first.status).toBe(200);
     expect(during.status).toBe(200);
     expect(during.body).toMatchObject({ success: true, data: first.body.data });
-    expect(await outboxFor(stack.outboxDir, account.email)).toHaveLength(1);
+    expect(await resetMails(account.email)).toHaveLength(1);
 
     await new Promise((r) => setTimeout(r, COOLDOWN_SECONDS * 1000 + 200));
     expect((await api.post('/auth/forgot-password', { email: account.email })).status).toBe(200);
-    expect(await outboxFor(stack.outboxDir, account.email)).toHaveLength(2);
+    expect(await resetMails(account.email)).toHaveLength(2);
   });
 
   it('sends one mail for many concurrent requests, and does not hold back other recipients', async () => {
@@ -149,7 +151,7 @@ describe('POST /auth/forgot-password cooldown per recipient', () => {
     await api.post('/auth/forgot-password', { email: other.email });
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(await outboxFor(stack.outboxDir, account.email)).toHaveLength(1);
-    expect(await outboxFor(stack.outboxDir, other.email)).toHaveLength(1);
+    expect(await resetMails(account.email)).toHaveLength(1);
+    expect(await resetMails(other.email)).toHaveLength(1);
   });
 });
