@@ -8,6 +8,8 @@ export interface RateLimits {
   uploadPerMinute: number;
   chatPerMinute: number;
   authPerMinute: number;
+  /** Refresh and logout, per IP. */
+  sessionPerMinute: number;
 }
 
 export interface DeployConfig {
@@ -34,7 +36,7 @@ export const defaultDeployConfig: DeployConfig = {
   allowedOrigins: [],
   mailFrom: 'GradHelper <no-reply@gradhelper.local>',
   googleClientId: '',
-  rateLimits: { generalPerMinute: 100, uploadPerMinute: 10, chatPerMinute: 30, authPerMinute: 5 },
+  rateLimits: { generalPerMinute: 100, uploadPerMinute: 10, chatPerMinute: 30, authPerMinute: 5, sessionPerMinute: 30 },
   throttle: { rateLimit: 200, burstLimit: 400 },
   logRetentionDays: 30,
   bucketVersioning: false,
@@ -77,6 +79,7 @@ export function readDeployConfig(scope: Construct, overrides: Partial<DeployConf
       uploadPerMinute: contextNumber(scope, 'rateLimitUploadPerMinute') ?? d.rateLimits.uploadPerMinute,
       chatPerMinute: contextNumber(scope, 'rateLimitChatPerMinute') ?? d.rateLimits.chatPerMinute,
       authPerMinute: contextNumber(scope, 'rateLimitAuthPerMinute') ?? d.rateLimits.authPerMinute,
+      sessionPerMinute: contextNumber(scope, 'rateLimitSessionPerMinute') ?? d.rateLimits.sessionPerMinute,
     },
     throttle: {
       rateLimit: contextNumber(scope, 'throttleRateLimit') ?? d.throttle.rateLimit,

@@ -44,7 +44,8 @@ export interface FunctionPermissions {
 
 export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> = {
   system: { table: 'read', bucket: { access: 'read', prefixes: [] } },
-  auth: { table: 'readwrite', jwtSecret: true, ses: true, memoryMb: 1024 },
+  // websocket: logout, password reset and a Google takeover close the sockets of the sessions they end.
+  auth: { table: 'readwrite', jwtSecret: true, ses: true, websocket: true, memoryMb: 1024 },
   // websocket: suspension closes the user's open connections.
   users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true, websocket: true },
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },

@@ -86,6 +86,7 @@ export class GradHelperStack extends Stack {
       RATE_LIMIT_UPLOAD_PER_MINUTE: String(config.rateLimits.uploadPerMinute),
       RATE_LIMIT_CHAT_PER_MINUTE: String(config.rateLimits.chatPerMinute),
       RATE_LIMIT_AUTH_PER_MINUTE: String(config.rateLimits.authPerMinute),
+      RATE_LIMIT_SESSION_PER_MINUTE: String(config.rateLimits.sessionPerMinute),
       LOG_LEVEL: 'info',
     };
 

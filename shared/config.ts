@@ -32,10 +32,24 @@ const ConfigSchema = z.object({
   FANOUT_FUNCTION_NAME: z.string().optional(),
   /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
   WEBSOCKET_ENDPOINT: z.string().optional(),
+  /** Open WebSocket connections one user may hold (tabs and devices); connecting past it closes their oldest. */
+  WEBSOCKET_MAX_CONNECTIONS_PER_USER: intFromEnv(10),
+  /** Client frames that do work for others (`chat.typing`) per connection per minute; `ping` is not counted. */
+  RATE_LIMIT_SOCKET_ACTIONS_PER_MINUTE: intFromEnv(60),
   RATE_LIMIT_GENERAL_PER_MINUTE: intFromEnv(100),
   RATE_LIMIT_UPLOAD_PER_MINUTE: intFromEnv(10),
   RATE_LIMIT_CHAT_PER_MINUTE: intFromEnv(30),
   RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(5),
+  /** Refresh and logout, per IP: a bucket apart from sign-in, since every open tab refreshes every 15 minutes. */
+  RATE_LIMIT_SESSION_PER_MINUTE: intFromEnv(30),
+  /**
+   * Failed password sign-ins per e-mail address (known or not) in one window of LOGIN_FAILURE_WINDOW_SECONDS;
+   * past it, sign-in with that address answers 429 with Retry-After until the window ends.
+   */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: intFromEnv(10),
+  LOGIN_FAILURE_WINDOW_SECONDS: intFromEnv(15 * 60),
+  /** After a reset mail, further forgot-password requests for that account send nothing this long (still 200). 0: off. */
+  FORGOT_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
   /** Per file on POST /files/upload. A sync Lambda payload is 6 MB and binary bodies arrive base64 (x4/3), so ~4 MiB is the most one request can carry; bigger files use the direct-to-S3 upload. */
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),

@@ -31,6 +31,11 @@ export interface NewAccount {
   avatar?: string;
   /** Referral code of the user who referred this one; an unknown code is a validation error. */
   referralCode?: string;
+  /**
+   * The address is known to belong to this person: Google accounts always (Google proved it), accounts an
+   * operator creates (`create-admin`) because the operator vouches for it. Self sign-up proves it by the link.
+   */
+  emailVerified?: boolean;
 }
 
 const MAX_ATTEMPTS = 6;
@@ -62,6 +67,7 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
     ...(input.avatar ? { avatar: input.avatar } : {}),
     ...(passwordHash ? { passwordHash } : {}),
     ...(input.google ? { googleSub: input.google.sub } : {}),
+    ...(input.google || input.emailVerified ? { emailVerifiedAt: createdAt } : {}),
     ...(referrerId ? { referredBy: referrerId } : {}),
   };
 

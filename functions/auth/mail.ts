@@ -24,3 +24,22 @@ Open this link within ${validMinutes} minutes to choose a new password:</p>
 If you did not ask for this, ignore this mail: your password stays as it is.</p>`;
   return { to: to.email, subject: 'Reset your GradHelper password', text, html };
 }
+
+/** The link sent at sign-up; it opens an API page (`GET /auth/verify-email`), since the web app has no screen for it. */
+export function emailVerificationMail(to: { name: string; email: string }, link: string, validHours: number): MailMessage {
+  const text = [
+    `Hello ${to.name},`,
+    '',
+    'Welcome to GradHelper. Please confirm that this is your e-mail address by opening this link',
+    `within ${validHours} hours:`,
+    '',
+    link,
+    '',
+    'If you did not create a GradHelper account, ignore this mail: nothing is confirmed unless the link is opened.',
+  ].join('\n');
+  const html = `<p>Hello ${escapeHtml(to.name)},</p>
+<p>Welcome to GradHelper. Please confirm that this is your e-mail address by opening this link within ${validHours} hours:</p>
+<p><a href="${escapeHtml(link)}">Confirm my e-mail address</a></p>
+<p>If you did not create a GradHelper account, ignore this mail: nothing is confirmed unless the link is opened.</p>`;
+  return { to: to.email, subject: 'Confirm your GradHelper e-mail address', text, html };
+}

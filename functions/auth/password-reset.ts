@@ -5,11 +5,13 @@ import { cancellationReasons } from '#shared/db/errors.ts';
 import { getUserById, getUserIdByEmail, userKeys } from '#shared/db/entities/user.ts';
 import { getPasswordResetByHash, passwordResetKeys, toPasswordResetItem } from '#shared/db/entities/password-reset.ts';
 import { hashPassword } from '#shared/auth/passwords.ts';
+import { claimCooldown } from '#shared/http/rate-limit.ts';
 import type { Mailer } from '#shared/mail/mailer.ts';
 import type { Logger } from '#shared/log.ts';
 import { validationError } from '#shared/errors.ts';
 import { hashToken, newSecretToken } from '#shared/ids.ts';
 import { passwordResetMail } from './mail.ts';
+import type { CloseSockets } from './sign-in.ts';
 
 export const RESET_TOKEN_TTL_MINUTES = 30;
 
@@ -20,18 +22,25 @@ export interface ForgotPasswordDeps {
   mailer: Mailer;
   /** Frontend base URL; the link is `<appUrl>/reset-password?token=<token>`. */
   appUrl: string;
+  /** After a reset mail, requests for the same account send nothing for this long (0: no cooldown). */
+  cooldownSeconds: number;
   log: Logger;
 }
 
 /**
  * Mails a reset link when the e-mail belongs to an account. The answer is the same either way (no account
- * enumeration), and a mail failure is logged, not reported, for the same reason.
+ * enumeration), and a mail failure is logged, not reported, for the same reason. Within the cooldown after a
+ * mail to an account nothing is sent and the answer is still the same: a stranger cannot flood a mailbox.
  */
 export async function requestPasswordReset(deps: ForgotPasswordDeps, email: string, now: Date): Promise<{ message: string }> {
   const { db, mailer, log } = deps;
   const userId = await getUserIdByEmail(db, email);
   const user = userId ? await getUserById(db, userId) : undefined;
   if (!user) return { message: FORGOT_PASSWORD_MESSAGE };
+  if (!(await claimCooldown(db, { kind: 'pwreset', subject: user.id, seconds: deps.cooldownSeconds, now }))) {
+    log.info('password reset mail skipped: cooldown', { userId: user.id });
+    return { message: FORGOT_PASSWORD_MESSAGE };
+  }
 
   const token = newSecretToken();
   await db.doc.send(
@@ -62,9 +71,15 @@ const invalidResetToken = () =>
 /**
  * Sets the new password. One transaction deletes the token (conditional: single use) and updates the user
  * (conditional on the sessionVersion the link was issued under, which the same update bumps: every session
- * and every other outstanding reset link of the user dies with it).
+ * and every other outstanding reset link of the user dies with it). The link came by mail, so the address is
+ * proved: the user's e-mail counts as verified from then on.
  */
-export async function resetPassword(db: Db, input: { token: string; newPassword: string }, now: Date): Promise<{ message: string }> {
+export async function resetPassword(
+  db: Db,
+  input: { token: string; newPassword: string },
+  now: Date,
+  closeSockets: CloseSockets,
+): Promise<{ message: string }> {
   const tokenHash = hashToken(input.token);
   const reset = await getPasswordResetByHash(db, tokenHash);
   if (!reset || reset.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidResetToken();
@@ -79,7 +94,8 @@ export async function resetPassword(db: Db, input: { token: string; newPassword:
             Update: {
               TableName: db.tableName,
               Key: userKeys.user(reset.userId),
-              UpdateExpression: 'SET passwordHash = :hash, updatedAt = :now, sessionVersion = if_not_exists(sessionVersion, :zero) + :one',
+              UpdateExpression:
+                'SET passwordHash = :hash, updatedAt = :now, emailVerifiedAt = if_not_exists(emailVerifiedAt, :now), sessionVersion = if_not_exists(sessionVersion, :zero) + :one',
               ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
               ExpressionAttributeValues: { ':hash': passwordHash, ':now': now.toISOString(), ':sv': reset.sessionVersion, ':zero': 0, ':one': 1 },
             },
@@ -91,5 +107,7 @@ export async function resetPassword(db: Db, input: { token: string; newPassword:
     if (cancellationReasons(err)?.includes('ConditionalCheckFailed')) throw invalidResetToken();
     throw err;
   }
+  // Every session was just revoked; the sockets opened in them go too.
+  await closeSockets(reset.userId, { reason: 'session_ended' });
   return { message: 'Your password has been reset. Please sign in with the new password.' };
 }

@@ -19,6 +19,8 @@ export interface FrameDeps {
   reply: (event: AnyServerEvent) => Promise<unknown>;
   /** Resolves the chats domain's relay; undefined while that domain is not deployed. */
   loadRelayTyping: () => Promise<RelayTyping | undefined>;
+  /** Counts one action of this connection; throws 429 RATE_LIMIT_EXCEEDED past the per-connection limit. */
+  limitAction: () => Promise<void>;
   log: Logger;
 }
 
@@ -70,6 +72,7 @@ function validate<A extends ClientActionName>(action: A, frame: Record<string, u
 
 async function relayTyping(deps: FrameDeps, input: IncomingFrame, frame: Record<string, unknown>): Promise<void> {
   const { chatId, isTyping } = validate('chat.typing', frame);
+  await deps.limitAction();
   const relay = await deps.loadRelayTyping();
   if (!relay) throw new FrameError('NOT_FOUND', 'chat.typing is not available');
   // Message events carry no identity: the connection item stored at $connect says who is typing.

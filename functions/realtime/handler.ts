@@ -6,9 +6,11 @@ import { getConfig } from '#shared/config.ts';
 import { getDb, type Db } from '#shared/db/client.ts';
 import { createLogger, type Logger } from '#shared/log.ts';
 import { verifyAccessToken, type AuthUser } from '#shared/auth/tokens.ts';
-import { getManagementClient, replyToConnection } from '#shared/realtime/push.ts';
+import { closeConnections, getManagementClient, replyToConnection } from '#shared/realtime/push.ts';
+import { consumeRateLimit } from '#shared/http/rate-limit.ts';
 import type { AnyServerEvent } from '#shared/realtime/events.ts';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { Connection } from '#shared/db/entities/connection.ts';
 import { closeConnection, connectRefusalStatus, openConnection } from './connections.ts';
 import { handleClientFrame, type RelayTyping } from './actions.ts';
 import { loadRelayTyping } from './typing.ts';
@@ -58,7 +60,14 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
 
     if (routeKey === '$connect') {
       try {
-        const connection = await openConnection(deps, { connectionId, token: event.queryStringParameters?.token }, now);
+        const client = deps.managementClient(event);
+        const connectDeps = {
+          db: deps.db,
+          verifyAccessToken: deps.verifyAccessToken,
+          maxConnectionsPerUser: getConfig().WEBSOCKET_MAX_CONNECTIONS_PER_USER,
+          closeConnections: (connections: Connection[]) => closeConnections(connections, 'connection_limit', { db: deps.db, client, log }),
+        };
+        const connection = await openConnection(connectDeps, { connectionId, token: event.queryStringParameters?.token }, now);
         log.info('connected', { userId: connection.userId, role: connection.role, durationMs: Date.now() - started });
         return { statusCode: 200 };
       } catch (err) {
@@ -86,7 +95,10 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
     const client = deps.managementClient(event);
     const reply = (frame: AnyServerEvent) => replyToConnection(connectionId, frame, { db: deps.db, client, log });
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    await handleClientFrame({ db: deps.db, reply, loadRelayTyping: deps.loadRelayTyping, log }, { connectionId, routeKey, body, now });
+    // Per connection: one socket flooding `chat.typing` cannot flood the chat's other participants.
+    const limitAction = () =>
+      consumeRateLimit(deps.db, { cls: 'socket', subject: `conn:${connectionId}`, limit: getConfig().RATE_LIMIT_SOCKET_ACTIONS_PER_MINUTE, now });
+    await handleClientFrame({ db: deps.db, reply, loadRelayTyping: deps.loadRelayTyping, limitAction, log }, { connectionId, routeKey, body, now });
     log.info('message', { durationMs: Date.now() - started });
     return { statusCode: 200 };
   };

@@ -26,6 +26,7 @@ export function profileOf(user: User, appUrl: string) {
     referralCode: user.referralCode,
     referralLink: referralLinkOf(user.referralCode, appUrl),
     referralStats: referralStatsOf(user),
+    emailVerified: Boolean(user.emailVerifiedAt),
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

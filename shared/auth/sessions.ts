@@ -1,6 +1,7 @@
 // Refresh tokens: opaque 256-bit secrets stored only as hashes, grouped in families (one per sign-in).
-// Each refresh rotates the token (a token is good once); presenting a rotated token again revokes its whole
-// family (RFC 9700 4.14.2). Families carry the user's sessionVersion, so bumping it revokes every session in O(1).
+// Each refresh rotates the token (a token is good once); presenting a rotated token again, or any token the
+// family has moved past, revokes its whole family (RFC 9700 4.14.2). Families carry the user's sessionVersion,
+// so bumping it revokes every session in O(1).
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
 import { getConfig } from '../config.ts';
@@ -117,17 +118,22 @@ export interface RotatedSession {
   familyId: string;
 }
 
+export interface RotationHooks {
+  /** Called once a family has been revoked because one of its tokens was reused or superseded (before the 401). */
+  onRevoked?: (session: { familyId: string; userId: string }) => Promise<unknown>;
+}
+
 /**
  * Exchanges `presented` for a new refresh token of the same family. Cost: GetItem (token) + BatchGetItem
  * (family, user) + TransactWriteItems (old token used, new token, family, user check).
  * Throws 401 for an unknown, expired, revoked or reused token (reuse also revokes the family), 403 when the
  * user is suspended.
  */
-export async function rotateRefreshToken(db: Db, presented: string, now: Date): Promise<RotatedSession> {
+export async function rotateRefreshToken(db: Db, presented: string, now: Date, hooks: RotationHooks = {}): Promise<RotatedSession> {
   // A concurrent transaction on the same items is retried: the retry sees the winner's write.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await rotateOnce(db, presented, now, getConfig().REFRESH_REUSE_GRACE_SECONDS);
+      return await rotateOnce(db, presented, now, getConfig().REFRESH_REUSE_GRACE_SECONDS, hooks);
     } catch (err) {
       if (!isTransactionConflict(err) || attempt >= 3) throw err;
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)));
@@ -135,19 +141,29 @@ export async function rotateRefreshToken(db: Db, presented: string, now: Date): 
   }
 }
 
-async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: number): Promise<RotatedSession> {
+async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: number, hooks: RotationHooks): Promise<RotatedSession> {
   const oldHash = hashToken(presented);
   const token = await getRefreshTokenByHash(db, oldHash);
   if (!token) throw invalidRefreshToken();
   if (token.expiresAt <= epochSeconds(now)) throw authenticationRequired('Refresh token expired. Please sign in again.');
   if (token.usedAt) {
+    // Negative when a concurrent exchange that started after this request committed first: still "just now".
+    // A grace of 0 is off altogether, whatever the two requests' clocks say.
     const sinceRotation = now.getTime() - Date.parse(token.usedAt);
-    if (sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now);
-    return revokeForReuse(db, token.familyId, now);
+    if (graceSeconds > 0 && sinceRotation <= graceSeconds * 1000) return reissueWithinGrace(db, token, now, hooks);
+    return revokeForReuse(db, token, now, hooks);
   }
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
   if (family.sessionVersion !== user.sessionVersion) throw sessionRevoked();
+  if (token.generation < family.generation) {
+    // Either this very token was exchanged between our two reads (two tabs at once: the rotation marks it used
+    // in the same write that moves the family on, so a second read shows it), or it is a sibling from the grace
+    // window whose twin rotated on. Two branches of one session must not both live, and nothing tells the
+    // owner's from a thief's: the session ends.
+    if ((await getRefreshTokenByHash(db, oldHash))?.usedAt) return rotateOnce(db, presented, now, graceSeconds, hooks);
+    return revokeForReuse(db, token, now, hooks, 'superseded');
+  }
   assertMaySignIn(user);
 
   const refreshToken = newSecretToken();
@@ -194,10 +210,10 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   } catch (err) {
     const reasons = cancellationReasons(err);
     if (!reasons || reasons.includes('TransactionConflict')) throw err;
-    if (reasons[0] === 'ConditionalCheckFailed') {
-      // Someone exchanged this very token between our read and our write (two tabs at once): read it again,
-      // now spent, and let the grace rule decide.
-      return rotateOnce(db, presented, now, graceSeconds);
+    if (reasons[0] === 'ConditionalCheckFailed' || reasons[2] === 'ConditionalCheckFailed') {
+      // Someone exchanged this very token (two tabs at once), or the session moved on or was revoked, between
+      // our read and our write: read again and let the rules above decide (grace, superseded, revoked).
+      return rotateOnce(db, presented, now, graceSeconds, hooks);
     }
     if (reasons.some((r) => r === 'ConditionalCheckFailed')) throw sessionRevoked();
     throw err;
@@ -205,9 +221,14 @@ async function rotateOnce(db: Db, presented: string, now: Date, graceSeconds: nu
   return { user, refreshToken, familyId: family.familyId };
 }
 
-async function revokeForReuse(db: Db, familyId: string, now: Date): Promise<never> {
-  await revokeFamily(db, familyId, 'reuse', now);
-  throw authenticationRequired('Refresh token was already used; this session has been revoked. Please sign in again.');
+async function revokeForReuse(db: Db, token: RefreshTokenRecord, now: Date, hooks: RotationHooks, why: 'used' | 'superseded' = 'used'): Promise<never> {
+  await revokeFamily(db, token.familyId, 'reuse', now);
+  await hooks.onRevoked?.({ familyId: token.familyId, userId: token.userId });
+  throw authenticationRequired(
+    why === 'used'
+      ? 'Refresh token was already used; this session has been revoked. Please sign in again.'
+      : 'Refresh token was superseded by a newer one of the same session; this session has been revoked. Please sign in again.',
+  );
 }
 
 /**
@@ -216,11 +237,11 @@ async function revokeForReuse(db: Db, familyId: string, now: Date): Promise<neve
  * newest generation is still the one that rotation created, it is not revoked, and the user may sign in.
  * Anything else is reuse. Cost: the rotation's reads + one TransactWrite (Put + 2 ConditionChecks).
  */
-async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date): Promise<RotatedSession> {
+async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date, hooks: RotationHooks): Promise<RotatedSession> {
   const { family, user } = await getFamilyWithUser(db, token.familyId, token.userId);
   if (!family || !user || family.revokedAt) throw sessionRevoked();
   if (family.sessionVersion !== user.sessionVersion) throw sessionRevoked();
-  if (family.generation !== token.generation + 1) return revokeForReuse(db, token.familyId, now);
+  if (family.generation !== token.generation + 1) return revokeForReuse(db, token, now, hooks);
   assertMaySignIn(user);
   const refreshToken = newSecretToken();
   const sibling: RefreshTokenRecord = {
@@ -252,7 +273,7 @@ async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date):
     const reasons = cancellationReasons(err);
     if (!reasons || reasons.includes('TransactionConflict')) throw err;
     // The session moved on (or was revoked) in between: no grace for an older token.
-    if (reasons[1] === 'ConditionalCheckFailed') return revokeForReuse(db, token.familyId, now);
+    if (reasons[1] === 'ConditionalCheckFailed') return revokeForReuse(db, token, now, hooks);
     throw sessionRevoked();
   }
   return { user, refreshToken, familyId: family.familyId };
@@ -260,13 +281,14 @@ async function reissueWithinGrace(db: Db, token: RefreshTokenRecord, now: Date):
 
 /**
  * Logout: revokes the family `presented` belongs to (whether it is the newest token or an older one).
- * An unknown token is not an error (RFC 7009 2.2): there is nothing left to revoke. Returns whether a family was found.
+ * An unknown token is not an error (RFC 7009 2.2): there is nothing left to revoke. Returns the session
+ * found (its family and user), or undefined.
  */
-export async function revokeSessionOfToken(db: Db, presented: string, now: Date): Promise<boolean> {
+export async function revokeSessionOfToken(db: Db, presented: string, now: Date): Promise<{ familyId: string; userId: string } | undefined> {
   const token = await getRefreshTokenByHash(db, hashToken(presented));
-  if (!token) return false;
+  if (!token) return undefined;
   await revokeFamily(db, token.familyId, 'logout', now);
-  return true;
+  return { familyId: token.familyId, userId: token.userId };
 }
 
 /**

@@ -1,4 +1,5 @@
-// Access tokens: short-lived HS256 JWTs (RFC 9068 `at+jwt`), algorithm pinned on verify.
+// Access tokens: short-lived HS256 JWTs (RFC 9068 `at+jwt`), algorithm pinned on verify. They carry the session
+// (refresh-token family) they were issued in as `sid`, so a WebSocket opened with one belongs to that session.
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getConfig } from '../config.ts';
@@ -9,6 +10,11 @@ export type Role = 'student' | 'admin';
 export interface AuthUser {
   id: string;
   role: Role;
+  /**
+   * The session (refresh-token family) the token was issued in: claim `sid`. Absent from tokens signed outside
+   * a sign-in (test actors, scripts); a WebSocket opened with one is not tied to a session.
+   */
+  sessionId?: string;
 }
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -35,7 +41,7 @@ function signingKey(): Promise<Uint8Array> {
 export async function signAccessToken(user: AuthUser, now: Date = new Date()): Promise<string> {
   const config = getConfig();
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ role: user.role })
+  return new SignJWT({ role: user.role, ...(user.sessionId ? { sid: user.sessionId } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
     .setSubject(user.id)
     .setIssuer(config.JWT_ISSUER)
@@ -60,7 +66,7 @@ export async function verifyAccessToken(token: string): Promise<AuthUser> {
     if (typeof payload.sub !== 'string' || (role !== 'student' && role !== 'admin')) {
       throw authenticationRequired('Invalid access token');
     }
-    return { id: payload.sub, role };
+    return { id: payload.sub, role, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw authenticationRequired('Access token expired');
     if (err instanceof joseErrors.JOSEError) throw authenticationRequired('Invalid access token');

@@ -1,5 +1,6 @@
 // Routes of the auth endpoint group: password and Google sign-in, refresh-token rotation, logout, password reset.
-// All are public (the credential is in the body) and rate-limited per IP (spec: auth 5/min/IP).
+// All are public (the credential is in the body) and rate-limited per IP: sign-in, sign-up and password reset
+// in the spec's auth class (5/min/IP), refresh and logout in their own `session` class.
 import * as z from 'zod';
 import { defineRoute, Id } from '../http/contract.ts';
 
@@ -29,6 +30,8 @@ const Name = z
 
 /** Self sign-up only creates students; the spec's `role` field is accepted for compatibility. */
 const SelfSignUpRole = z.enum(['student'], { error: 'self sign-up creates student accounts; admins are created by an admin' });
+
+const ReferralCode = z.string().trim().min(1, 'referralCode must not be empty').max(32, 'referralCode is too long');
 
 /** Opaque tokens from this API; the bound only keeps garbage out of the hash lookup. */
 const OpaqueToken = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`).max(4096, `${what} is too long`);
@@ -74,7 +77,7 @@ export const authRoutes = {
       email: Email,
       password: NewPassword,
       role: SelfSignUpRole.optional(),
-      referralCode: z.string().trim().min(1, 'referralCode must not be empty').max(32, 'referralCode is too long').optional(),
+      referralCode: ReferralCode.optional(),
     }),
     response: AuthSession,
     successStatus: 201,
@@ -100,6 +103,8 @@ export const authRoutes = {
       googleToken: OpaqueToken('googleToken'),
       /** Only a hint: an existing account keeps its role, a new account is always a student. */
       role: z.enum(['student', 'admin']).optional(),
+      /** Referral code of whoever referred a new account (ignored when the account exists), as on register. */
+      referralCode: ReferralCode.optional(),
     }),
     response: AuthSession,
   }),
@@ -108,7 +113,7 @@ export const authRoutes = {
     path: '/auth/logout',
     fn: 'auth',
     access: 'public',
-    rateLimit: 'auth',
+    rateLimit: 'session',
     summary: 'Revoke the session (refresh-token family) the refresh token belongs to',
     body: z.object({ refreshToken: OpaqueToken('refreshToken') }),
     response: Message,
@@ -118,7 +123,7 @@ export const authRoutes = {
     path: '/auth/refresh',
     fn: 'auth',
     access: 'public',
-    rateLimit: 'auth',
+    rateLimit: 'session',
     summary: 'Exchange a refresh token for a new access token and a new refresh token (rotation)',
     body: z.object({ refreshToken: OpaqueToken('refreshToken') }),
     response: AuthSession,
@@ -132,6 +137,17 @@ export const authRoutes = {
     summary: 'Mail a password-reset link; always answers 200 whether or not the e-mail is known',
     body: z.object({ email: Email }),
     response: Message,
+  }),
+  verifyEmail: defineRoute({
+    method: 'GET',
+    path: '/auth/verify-email',
+    fn: 'auth',
+    access: 'public',
+    rateLimit: 'auth',
+    summary:
+      'Confirm the e-mail address with the link mailed at sign-up. A browser (Accept: text/html) gets a short page linking to the app, 400 when the link is invalid or expired; other clients get JSON',
+    query: z.object({ token: OpaqueToken('token') }),
+    response: z.object({ message: z.string(), emailVerified: z.literal(true) }),
   }),
   resetPassword: defineRoute({
     method: 'POST',

@@ -28,6 +28,8 @@ export const Profile = PublicUser.extend({
   referralLink: z.string(),
   /** People who signed up with the user's code, and partnership requests of others that carried it. */
   referralStats: z.object({ signups: z.number().int().nonnegative(), requests: z.number().int().nonnegative() }),
+  /** The user opened the link mailed at sign-up (or reset their password, or signed up with Google). */
+  emailVerified: z.boolean(),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
@@ -52,6 +54,7 @@ const refusedTopLevel = {
   referralCode: serverOwned('is server-owned'),
   referralLink: serverOwned('is server-owned'),
   referralStats: serverOwned('is server-owned'),
+  emailVerified: serverOwned('is set by opening the link mailed at sign-up'),
   createdAt: serverOwned('is server-owned'),
   updatedAt: serverOwned('is server-owned'),
 };

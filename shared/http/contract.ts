@@ -7,8 +7,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Who may call: anyone, any signed-in user, or only one role. */
 export type Access = 'public' | 'authenticated' | 'student' | 'admin';
 
-/** The spec's rate-limit classes: general/upload/chat per user, auth per IP; 'none' for health and webhooks. */
-export type RateLimitClass = 'general' | 'upload' | 'chat' | 'auth' | 'none';
+/**
+ * The spec's rate-limit classes: general/upload/chat per user, auth per IP; 'none' for health and webhooks.
+ * `session` (refresh and logout, per IP) is this API's own: clients refresh every 15 minutes per tab, which
+ * must not eat the 5 sign-in attempts a minute the spec allows an IP.
+ */
+export type RateLimitClass = 'general' | 'upload' | 'chat' | 'auth' | 'session' | 'none';
 
 /** One Lambda per endpoint group; the handler lives at functions/<name>/handler.ts. */
 export type FunctionName =

@@ -185,7 +185,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
       }
     }
     if (route.rateLimit !== 'none') {
-      const perIp = route.rateLimit === 'auth' || !auth;
+      const perIp = route.rateLimit === 'auth' || route.rateLimit === 'session' || !auth;
       await consumeRateLimit(getDb(), {
         cls: route.rateLimit,
         subject: perIp ? `ip:${request.ip}` : auth!.id,
@@ -202,7 +202,8 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
 
     const result = await implement({ params, query, body, files: parsed.files, auth, request, log } as RouteInput<RouteDef>);
     const out = result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);
-    if (config.VALIDATE_RESPONSES && route.response && out.body && out.statusCode < 300) {
+    const isJson = /json/i.test(out.headers['Content-Type'] ?? '');
+    if (config.VALIDATE_RESPONSES && route.response && out.body && isJson && out.statusCode < 300) {
       const data = JSON.parse(out.body).data;
       const check = Array.isArray(data) && !(route.response instanceof z.ZodArray) ? z.array(route.response).safeParse(data) : route.response.safeParse(data);
       if (!check.success) {

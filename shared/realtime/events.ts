@@ -54,6 +54,15 @@ export const Events = {
   ),
   /** Answer to the client's `{"action":"ping"}` keep-alive. */
   Pong: event('pong', z.object({ time: z.string() }).optional()),
+  /**
+   * The server is about to close this connection, and why. `signed_out` / `session_ended` / `suspended`: do not
+   * reconnect with the same access token (sign in again); `connection_limit`: the account has too many open
+   * connections and this, the oldest, was closed: do not reconnect it automatically.
+   */
+  ConnectionClosing: event(
+    'connection.closing',
+    z.object({ reason: z.enum(['signed_out', 'session_ended', 'suspended', 'connection_limit']), message: z.string() }),
+  ),
   /** The client's last frame could not be handled; the connection stays open. */
   Error: event(
     'error',

@@ -12,7 +12,7 @@ import {
   listConnectionsByUser,
   type Connection,
 } from '../db/entities/connection.ts';
-import { checkEvent, type AnyServerEvent } from './events.ts';
+import { checkEvent, Events, type AnyServerEvent } from './events.ts';
 import { WEBSOCKET_LIMITS } from './actions.ts';
 
 export interface PushDeps {
@@ -265,23 +265,34 @@ export async function isUserConnected(userId: string, overrides: Partial<Pick<Pu
   return (await listConnectionsByUser(db, userId, now)).length > 0;
 }
 
+export type CloseReason = 'signed_out' | 'session_ended' | 'suspended' | 'connection_limit';
+
+const CLOSE_MESSAGES: Record<CloseReason, string> = {
+  signed_out: 'You signed out of this session.',
+  session_ended: 'This session has ended (the password was reset, or the account was taken over by its Google sign-in, or the session was revoked). Sign in again.',
+  suspended: 'This account is suspended.',
+  connection_limit: 'This account has too many open connections; this one, the oldest, was closed. Close unused tabs instead of reconnecting it.',
+};
+
 /**
- * Closes every open connection of a user (suspension): DeleteConnection on the Management API ends the
- * socket (API Gateway then runs $disconnect) and the item is deleted here too, so nothing is pushed to
- * it meanwhile. Returns how many connections were closed; never throws for delivery problems.
+ * Closes the given connections: a `connection.closing` frame saying why (so the client does not simply
+ * reconnect), then DeleteConnection on the Management API, which ends the socket (API Gateway then runs
+ * $disconnect), and the item is deleted here too so nothing is pushed to it meanwhile. Returns how many were
+ * open; never throws for delivery problems.
  */
-export async function disconnectUser(userId: string, overrides: Partial<PushDeps> = {}): Promise<number> {
+export async function closeConnections(connections: readonly Connection[], reason: CloseReason, overrides: Partial<PushDeps> = {}): Promise<number> {
   const deps = pushDeps(overrides);
-  if (!deps.client) return 0;
+  if (!deps.client || connections.length === 0) return 0;
   const client = deps.client;
-  const connections = await listConnectionsByUser(deps.db, userId, deps.now());
+  const farewell = encodeFrame(Events.ConnectionClosing({ reason, message: CLOSE_MESSAGES[reason] }));
   let closed = 0;
   await forEachBounded(connections, deps.concurrency, async (c) => {
     try {
+      if (farewell.ok) await client.send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: farewell.frame }));
       await client.send(new DeleteConnectionCommand({ ConnectionId: c.connectionId }));
       closed++;
     } catch (err) {
-      if (!isGone(err)) deps.log.warn('could not close connection', { connectionId: c.connectionId, userId, error: err });
+      if (!isGone(err)) deps.log.warn('could not close connection', { connectionId: c.connectionId, userId: c.userId, reason, error: err });
     }
     try {
       await deleteConnection(deps.db, c.connectionId);
@@ -289,5 +300,28 @@ export async function disconnectUser(userId: string, overrides: Partial<PushDeps
       deps.log.warn('could not delete connection', { connectionId: c.connectionId, error: err });
     }
   });
+  deps.log.info('closed connections', { reason, connections: connections.length, closed });
   return closed;
+}
+
+/**
+ * Closes the open connections of a user: all of them, or only those opened with an access token of one
+ * session (`sessionId`, a refresh-token family: logout). One Query on gsi1 plus two Management API calls per
+ * connection. Returns how many were closed; never throws for delivery problems.
+ */
+export async function closeUserConnections(
+  userId: string,
+  options: { sessionId?: string; reason: CloseReason },
+  overrides: Partial<PushDeps> = {},
+): Promise<number> {
+  const deps = pushDeps(overrides);
+  if (!deps.client) return 0;
+  const connections = await listConnectionsByUser(deps.db, userId, deps.now());
+  const targets = options.sessionId ? connections.filter((c) => c.sessionId === options.sessionId) : connections;
+  return closeConnections(targets, options.reason, deps);
+}
+
+/** Closes every open connection of a suspended user (see closeUserConnections). */
+export async function disconnectUser(userId: string, overrides: Partial<PushDeps> = {}): Promise<number> {
+  return closeUserConnections(userId, { reason: 'suspended' }, overrides);
 }

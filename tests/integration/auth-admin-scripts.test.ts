@@ -37,6 +37,8 @@ describe('npm run create-admin', () => {
     const res = await api.post('/auth/login', { email, password: 'Admin-password-1' });
     expect(res.status).toBe(200);
     expect(res.body.data.user.role).toBe('admin');
+    // The operator vouches for the address: a later Google sign-in with it links the account, keeping the password.
+    expect((await api.get('/users/profile', { token: res.body.data.token })).body.data.emailVerified).toBe(true);
   });
 
   it('works as a command: exit code 0 and a confirmation on stdout', async () => {

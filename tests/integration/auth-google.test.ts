@@ -8,7 +8,10 @@ import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { getUserById, getUserIdByGoogleSub, userKeys } from '../../shared/db/entities/user.ts';
+import { getUserById, getUserIdByEmail, getUserIdByGoogleSub, userKeys } from '../../shared/db/entities/user.ts';
+import { outboxFor } from '../../shared/mail/outbox.ts';
+import { listConnectionsByUser } from '../../shared/db/entities/connection.ts';
+import { connectSocket, eventually, UpgradeRefused } from '../support/ws.ts';
 
 // Google's role, played locally: a key pair whose public half is served as a JWKS over HTTP.
 const CLIENT_ID = 'gradhelper-test.apps.googleusercontent.com';
@@ -54,6 +57,25 @@ function googleIdToken(o: IdTokenOptions = {}) {
     .sign(o.key ?? googleKeys.privateKey);
 }
 
+async function setStatus(userId: string, status: string) {
+  const db = getDb();
+  await db.doc.send(
+    new UpdateCommand({
+      TableName: db.tableName,
+      Key: userKeys.user(userId),
+      UpdateExpression: 'SET #s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status },
+    }),
+  );
+}
+
+/** The path (below the API base URL) of the verification link in the last confirmation mail of `mails`. */
+function verificationPath(mails: { subject: string; text: string }[]): string {
+  const mail = mails.filter((m) => m.subject.includes('Confirm')).at(-1)!;
+  return /\/auth\/verify-email\?token=[A-Za-z0-9_-]+/.exec(mail.text)![0];
+}
+
 const signIn = async (opts: IdTokenOptions = {}, role?: string) =>
   api.post('/auth/google', { googleToken: await googleIdToken(opts), ...(role ? { role } : {}) });
 
@@ -81,16 +103,112 @@ describe('POST /auth/google', () => {
     expect(second.body.data.user.id).toBe(first.body.data.user.id);
   });
 
-  it('links an existing password account with the same verified e-mail instead of creating another', async () => {
+  it('links an existing password account whose e-mail was verified; its password and sessions keep working', async () => {
     const email = `linked-${randomBytes(3).toString('hex')}@gmail.test`;
     const registered = await api.post('/auth/register', { name: 'Has Password', email, password: 'a good password 1' });
     expect(registered.status).toBe(201);
+    expect((await api.get(verificationPath(await outboxFor(stack.outboxDir, email)))).status).toBe(200);
 
     const res = await signIn({ email: email.toUpperCase() });
 
     expect(res.status).toBe(200);
     expect(res.body.data.user.id).toBe(registered.body.data.user.id);
     expect((await api.post('/auth/login', { email, password: 'a good password 1' })).status).toBe(200);
+    expect((await api.post('/auth/refresh', { refreshToken: registered.body.data.refreshToken })).status).toBe(200);
+  });
+
+  it('hands an account whose e-mail was never verified to the Google account that proves it: the password and every session of it stop working', async () => {
+    // Arrange: someone registers the victim's address with their own password and holds two sessions.
+    const email = `victim-${randomBytes(3).toString('hex')}@gmail.test`;
+    const squatter = await api.post('/auth/register', { name: 'Squatter', email, password: 'squatters password 1' });
+    expect(squatter.status).toBe(201);
+    const squattersOtherSession = (await api.post('/auth/login', { email, password: 'squatters password 1' })).body.data.refreshToken;
+
+    // Act: the owner of the address signs in with Google.
+    const owner = await signIn({ email });
+
+    // Assert: the owner is in the account, verified; the squatter's password and refresh tokens are dead.
+    expect(owner.status).toBe(200);
+    expect(owner.body.data.user.id).toBe(squatter.body.data.user.id);
+    const profile = await api.get('/users/profile', { token: owner.body.data.token });
+    expect(profile.body.data.emailVerified).toBe(true);
+    expect((await api.post('/auth/login', { email, password: 'squatters password 1' })).status).toBe(401);
+    expect((await api.post('/auth/refresh', { refreshToken: squatter.body.data.refreshToken })).status).toBe(401);
+    expect((await api.post('/auth/refresh', { refreshToken: squattersOtherSession })).status).toBe(401);
+    expect((await api.post('/auth/refresh', { refreshToken: owner.body.data.refreshToken })).status).toBe(200);
+  });
+
+  it("closes the squatter's open sockets when the owner takes the account over, and their access token opens no new one", async () => {
+    const email = `socket-${randomBytes(3).toString('hex')}@gmail.test`;
+    const squatter = await api.post('/auth/register', { name: 'Squatter', email, password: 'squatters password 1' });
+    const userId = squatter.body.data.user.id as string;
+    const socket = await connectSocket(stack.wsUrl, squatter.body.data.token);
+    await eventually(async () => (await listConnectionsByUser(getDb(), userId, new Date())).length === 1, 5_000, 'connection stored');
+
+    expect((await signIn({ email })).status).toBe(200);
+
+    expect((await socket.next('connection.closing')).data.reason).toBe('session_ended');
+    await socket.closed;
+    const refused = await connectSocket(stack.wsUrl, squatter.body.data.token).then(
+      async (s) => {
+        await s.close();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UpgradeRefused);
+    expect((refused as UpgradeRefused).status).toBe(401);
+  });
+
+  it('lets the owner of a taken-over account set a password again with forgot-password', async () => {
+    const email = `owner-${randomBytes(3).toString('hex')}@gmail.test`;
+    expect((await api.post('/auth/register', { name: 'Squatter', email, password: 'squatters password 1' })).status).toBe(201);
+    expect((await signIn({ email })).status).toBe(200);
+
+    await api.post('/auth/forgot-password', { email });
+    const resetMail = (await outboxFor(stack.outboxDir, email)).find((m) => m.subject.includes('Reset'))!;
+    const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetMail.text)![1];
+    expect((await api.post('/auth/reset-password', { token, newPassword: 'owners own password 2' })).status).toBe(200);
+
+    expect((await api.post('/auth/login', { email, password: 'owners own password 2' })).status).toBe(200);
+  });
+
+  it('refuses a suspended, unverified account with 403 and leaves it as it was', async () => {
+    const email = `suspended-${randomBytes(3).toString('hex')}@gmail.test`;
+    const registered = await api.post('/auth/register', { name: 'Suspended', email, password: 'a good password 1' });
+    await setStatus(registered.body.data.user.id, 'suspended');
+
+    const res = await signIn({ email });
+
+    expect(res.status).toBe(403);
+    const stored = await getUserById(getDb(), registered.body.data.user.id);
+    expect(stored?.passwordHash).toBeDefined();
+    expect(stored?.googleSub).toBeUndefined();
+  });
+
+  it('creates a verified account, recording who referred it when a referral code is given', async () => {
+    const referrer = await signIn();
+    const code = (await getUserById(getDb(), referrer.body.data.user.id))!.referralCode;
+
+    const res = await api.post('/auth/google', { googleToken: await googleIdToken(), referralCode: code.toLowerCase() });
+
+    expect(res.status).toBe(200);
+    const stored = await getUserById(getDb(), res.body.data.user.id);
+    expect(stored?.referredBy).toBe(referrer.body.data.user.id);
+    expect((await api.get('/users/profile', { token: res.body.data.token })).body.data.emailVerified).toBe(true);
+  });
+
+  it('answers 400 on referralCode for an unknown code and creates no account; an existing account ignores the code', async () => {
+    const email = `referred-${randomBytes(3).toString('hex')}@gmail.test`;
+    const unknown = await api.post('/auth/google', { googleToken: await googleIdToken({ email }), referralCode: 'REFNOSUCH1' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'referralCode' } });
+    expect(await getUserIdByEmail(getDb(), email)).toBeUndefined();
+
+    const sub = '110000000000000000009';
+    expect((await signIn({ sub, email })).status).toBe(200);
+    const again = await api.post('/auth/google', { googleToken: await googleIdToken({ sub, email }), referralCode: 'REFNOSUCH1' });
+    expect(again.status).toBe(200);
   });
 
   it('signs an existing admin in as admin; role "admin" never creates one', async () => {
@@ -134,16 +252,7 @@ describe('POST /auth/google', () => {
   it('refuses a suspended user with 403', async () => {
     const sub = '110000000000000000003';
     const first = await signIn({ sub });
-    const db = getDb();
-    await db.doc.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: userKeys.user(first.body.data.user.id),
-        UpdateExpression: 'SET #s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'suspended' },
-      }),
-    );
+    await setStatus(first.body.data.user.id, 'suspended');
     const res = await signIn({ sub });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('suspended');

@@ -63,7 +63,7 @@ describe('POST /auth/register', () => {
       profile: { isComplete: false, academicLevel: null, institution: null, major: null },
     });
     expect(expiresIn).toBe(900);
-    expect(await verifyAccessToken(token)).toEqual({ id: user.id, role: 'student' });
+    expect(await verifyAccessToken(token)).toEqual({ id: user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
     expect(refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
@@ -165,7 +165,7 @@ describe('POST /auth/login', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.user).toEqual(account.user);
     expect(res.body.data.expiresIn).toBe(900);
-    expect(await verifyAccessToken(res.body.data.token)).toEqual({ id: account.user.id, role: 'student' });
+    expect(await verifyAccessToken(res.body.data.token)).toEqual({ id: account.user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
     expect(res.body.data.refreshToken).not.toBe(account.refreshToken);
   });
 
@@ -223,7 +223,7 @@ describe('POST /auth/refresh', () => {
     expect(first.status).toBe(200);
     expect(first.body.data.user).toEqual(account.user);
     expect(first.body.data.refreshToken).not.toBe(account.refreshToken);
-    expect(await verifyAccessToken(first.body.data.token)).toEqual({ id: account.user.id, role: 'student' });
+    expect(await verifyAccessToken(first.body.data.token)).toEqual({ id: account.user.id, role: 'student', sessionId: expect.stringMatching(/^fam_/) });
 
     const second = await refresh(first.body.data.refreshToken);
     expect(second.status).toBe(200);
@@ -377,7 +377,7 @@ describe('POST /auth/forgot-password and POST /auth/reset-password', () => {
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
     expect(unknown.body.data).toEqual(known.body.data);
-    const mails = await outboxFor(stack.outboxDir, account.email);
+    const mails = (await outboxFor(stack.outboxDir, account.email)).filter((m) => m.subject.includes('Reset'));
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: account.email, subject: expect.stringContaining('Reset') });
     expect(mails[0].html).toContain('/reset-password?token=');

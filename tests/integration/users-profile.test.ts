@@ -45,6 +45,8 @@ describe('GET /users/profile', () => {
         referralCode: user.referralCode,
         referralLink: `http://app.test/register?ref=${user.referralCode}`,
         referralStats: { signups: 0, requests: 0 },
+        // Users stored before e-mail verification existed have no such attribute: not verified.
+        emailVerified: false,
         createdAt: user.createdAt,
         updatedAt: user.updatedAt,
       },

@@ -9,6 +9,8 @@ export interface Connection {
   connectionId: string;
   userId: string;
   role: Role;
+  /** The session (refresh-token family) of the access token the connection was opened with, when it had one. */
+  sessionId?: string;
   connectedAt: string;
   /** Epoch seconds; DynamoDB TTL deletes the item some time after this (DynamoDB Local never does). */
   expiresAt: number;
@@ -43,6 +45,7 @@ export function fromConnectionItem(item: Record<string, unknown>): Connection {
     connectionId: item.connectionId as string,
     userId: item.userId as string,
     role: item.role as Role,
+    ...(typeof item.sessionId === 'string' ? { sessionId: item.sessionId } : {}),
     connectedAt: item.connectedAt as string,
     expiresAt: Number(item.expiresAt),
   };
@@ -53,7 +56,7 @@ export function isConnectionLive(c: Pick<Connection, 'expiresAt'>, now: Date): b
   return c.expiresAt > Math.floor(now.getTime() / 1000);
 }
 
-export function newConnection(input: { connectionId: string; userId: string; role: Role }, now: Date): Connection {
+export function newConnection(input: { connectionId: string; userId: string; role: Role; sessionId?: string }, now: Date): Connection {
   return { ...input, connectedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS };
 }
 

@@ -31,6 +31,11 @@ export interface User {
   /** scrypt hash `scrypt$N$r$p$salt$hash`; absent for Google-only accounts. */
   passwordHash?: string;
   googleSub?: string;
+  /**
+   * When the user proved they receive mail at `email` (the sign-up link, a password reset, or Google, whose
+   * accounts are created verified). Absent: never proved, including every user created before this existed.
+   */
+  emailVerifiedAt?: string;
   referralCode: string;
   referredBy?: string;
   /** How many accounts were created with this user's referral code. */
