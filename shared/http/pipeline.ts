@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config.ts';
 import { getDb } from '../db/client.ts';
+import { isThrottled } from '../db/errors.ts';
 import { AppError, authenticationRequired, forbidden, validationError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { bearerToken, verifyAccessToken, type AuthUser } from '../auth/tokens.ts';
@@ -102,8 +103,21 @@ export function zodToAppError(error: z.ZodError, where: 'params' | 'query' | 'bo
   });
 }
 
+/** Seconds a client is asked to wait after a throttled request (the SDK has already backed off and retried). */
+export const THROTTLED_RETRY_AFTER_SECONDS = 2;
+
 function toAppError(err: unknown, log: Logger): AppError {
   if (err instanceof AppError) return err;
+  if (isThrottled(err)) {
+    // Capacity, not a bug: the client may retry the same request (with its Idempotency-Key) shortly.
+    log.warn('throttled by DynamoDB', { error: err });
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      `The service is busy right now. Retry in ${THROTTLED_RETRY_AFTER_SECONDS} s.`,
+      { retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS },
+      { 'Retry-After': String(THROTTLED_RETRY_AFTER_SECONDS) },
+    );
+  }
   log.error('unhandled error', { error: err });
   return new AppError('INTERNAL_SERVER_ERROR', 'An unexpected error occurred');
 }
