@@ -220,6 +220,13 @@ export async function listMessages(deps: ChatDeps, actor: AuthUser, chatId: stri
   return { items, nextCursor: page.nextCursor };
 }
 
+/** One message as the routes answer it (the replay of a retried send); 404 for one the actor may not see. */
+export async function getMessageView(deps: ChatDeps, actor: AuthUser, messageId: string, now: Date): Promise<MessageView> {
+  const { chat, message } = await loadMessageFor(deps.db, messageId, actor);
+  const [users, members] = await Promise.all([loadChatUsers(deps.db, [message.senderId]), listChatMembers(deps.db, chat.id)]);
+  return messageView(chat, message, { users, members, storage: deps.storage, now });
+}
+
 async function ownMessage(deps: ChatDeps, actor: AuthUser, messageId: string, verb: 'edit' | 'delete') {
   const found = await loadMessageFor(deps.db, messageId, actor);
   if (found.message.senderId !== actor.id) throw forbidden(`You can only ${verb} your own messages`);

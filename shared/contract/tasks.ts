@@ -224,6 +224,7 @@ export const tasksRoutes = {
     body: CreateTaskBody,
     response: TaskDetail,
     successStatus: 201,
+    idempotent: {},
   }),
   list: defineRoute({
     method: 'GET',
@@ -300,6 +301,7 @@ export const tasksRoutes = {
     body: AddDeliverableBody,
     response: Deliverable,
     successStatus: 201,
+    idempotent: {},
   }),
   listDeliverables: defineRoute({
     method: 'GET',
