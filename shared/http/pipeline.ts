@@ -1,5 +1,6 @@
-// The HTTP request pipeline every domain Lambda shares: request id + logs, error envelope, CORS and
-// security headers, auth guard, rate limit, body parsing and zod validation, then the route's implementation.
+// The HTTP request pipeline every domain Lambda shares: request id + logs, error envelope (a throttled table is
+// 503 with Retry-After), CORS and security headers, auth guard, rate limit, body parsing and zod validation, then
+// the route's implementation, under its Idempotency-Key when the contract declares the route `idempotent`.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
