@@ -54,6 +54,13 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
   MAX_DIRECT_UPLOAD_BYTES: intFromEnv(100 * 1024 * 1024),
+  /**
+   * Items one list request may have DynamoDB read (matching or not, skipped or returned), shared by a `page`
+   * walk and a `search` filter; past it the request answers a short page with a cursor. At least a full page
+   * plus one (101), so a page without a search always fits; the default fits every page the contract allows
+   * at the default limit (50 x 20 + 1).
+   */
+  LIST_READ_BUDGET: z.coerce.number().int().min(101).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

@@ -23,7 +23,7 @@ import {
 } from '#shared/db/entities/chat.ts';
 import { getUserById } from '#shared/db/entities/user.ts';
 import { taskKeys } from '#shared/db/entities/task.ts';
-import { queryPage, type Page } from '#shared/db/query.ts';
+import { newReadBudget, queryPage, type Page, type PageRequest } from '#shared/db/query.ts';
 import { decodeCursor, encodeCursor, transactionItemFailed } from '#shared/db/errors.ts';
 import { forbidden, notFound, validationError } from '#shared/errors.ts';
 import { loadChatFor } from './access.ts';
@@ -199,16 +199,8 @@ export interface ListChatsInput {
  * - Admin without a type: both of the above merged by sort key (two Queries per page).
  */
 export async function listChats(db: Db, actor: AuthUser, input: ListChatsInput): Promise<Page<ChatView>> {
-  // `page` without a cursor walks from the start, one page read per skipped page (contract caps page at 50).
-  let cursor = input.cursor;
-  if (!cursor && input.page && input.page > 1) {
-    for (let skipped = 1; skipped < input.page; skipped++) {
-      const page = await rawChatPage(db, actor, { ...input, cursor });
-      if (!page.nextCursor) return { items: [] };
-      cursor = page.nextCursor;
-    }
-  }
-  return listChatsPage(db, actor, { ...input, cursor });
+  // `page` without a cursor reads and skips the chats before it, within the request's read budget (queryPage).
+  return listChatsPage(db, actor, input);
 }
 
 type RawEntry = { kind: 'chat'; chat: Chat } | { kind: 'member'; member: ChatMember };
@@ -218,7 +210,7 @@ function fromListItem(item: Record<string, unknown>): RawEntry {
 }
 
 async function rawChatPage(db: Db, actor: AuthUser, input: ListChatsInput): Promise<Page<RawEntry>> {
-  const page = { limit: input.limit, cursor: input.cursor };
+  const page = { limit: input.limit, cursor: input.cursor, page: input.page };
   if (actor.role === 'admin' && input.type === 'support') {
     return queryPage(db, { index: 'gsi2', partition: { name: 'gsi2pk', value: chatKeys.supportQueue().gsi2pk }, ascending: false }, page, fromListItem);
   }
@@ -258,12 +250,21 @@ async function listChatsPage(db: Db, actor: AuthUser, input: ListChatsInput): Pr
  * An admin's whole list: every support chat (gsi1 SUPPORTCHATS) and the admin's own task/general chats
  * (gsi1 USERCHATS#<adminId>) — disjoint, since admins are never explicit members of support chats. Both are
  * sorted by the same `<lastActivityAt>#<chatId>` key, so a page is the top `limit` of two descending Queries
- * below the cursor's key (the cursor is that key, not a DynamoDB position).
+ * below the cursor's key (the cursor is that key, not a DynamoDB position). `page` without a cursor reads the
+ * top (page - 1) x limit + limit + 1 of each partition and skips the first (page - 1) x limit of the merge,
+ * within the request's read budget: past it, the cursor carries the rest of the walk (`skip`).
  */
-async function mergedAdminPage(db: Db, adminId: string, page: { limit: number; cursor?: string }): Promise<Page<RawEntry>> {
+async function mergedAdminPage(db: Db, adminId: string, page: PageRequest): Promise<Page<RawEntry>> {
   const decoded = decodeCursor(page.cursor);
   const below = decoded ? decoded.mergedBelow : undefined;
   if (decoded && typeof below !== 'string') throw validationError('cursor', 'cursor belongs to another list');
+  const owed = decoded?.skip;
+  if (owed !== undefined && !(typeof owed === 'number' && Number.isInteger(owed) && owed >= 1 && owed <= 5000)) {
+    throw validationError('cursor', 'cursor is malformed or from another list');
+  }
+  const skip = decoded ? ((owed as number | undefined) ?? 0) : page.page && page.page > 1 ? (page.page - 1) * page.limit : 0;
+  const budget = page.budget ?? newReadBudget();
+  const perPartition = Math.max(1, Math.min(skip + page.limit + 1, Math.floor(budget.remaining / 2)));
   const partitions = [chatKeys.allSupport().gsi1pk, chatKeys.byUser(adminId).gsi1pk];
   const results = await Promise.all(
     partitions.map((pk) =>
@@ -274,15 +275,34 @@ async function mergedAdminPage(db: Db, adminId: string, page: { limit: number; c
           KeyConditionExpression: below ? 'gsi1pk = :pk AND gsi1sk < :below' : 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': pk, ...(below ? { ':below': below } : {}) },
           ScanIndexForward: false,
-          Limit: page.limit + 1,
+          Limit: perPartition,
         }),
       ),
     ),
   );
-  const merged = results
+  for (const r of results) {
+    budget.remaining -= r.ScannedCount ?? 0;
+    budget.read += r.ScannedCount ?? 0;
+  }
+  const sortKey = (item: Record<string, unknown>) => String(item.gsi1sk);
+  // A partition with more below what was read makes the merge complete only down to the last key read from it.
+  let floor: string | undefined;
+  for (const r of results) {
+    const last = r.Items?.at(-1);
+    if (r.LastEvaluatedKey && last && (floor === undefined || sortKey(last) > floor)) floor = sortKey(last);
+  }
+  const complete = results
     .flatMap((r) => r.Items ?? [])
-    .sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? 1 : String(a.gsi1sk) > String(b.gsi1sk) ? -1 : 0));
-  const items = merged.slice(0, page.limit);
-  const nextCursor = merged.length > page.limit ? encodeCursor({ mergedBelow: items[items.length - 1].gsi1sk }) : undefined;
-  return { items: items.map(fromListItem), nextCursor };
+    .filter((item) => floor === undefined || sortKey(item) >= floor)
+    .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0));
+  const rest = complete.slice(skip);
+  if (rest.length > page.limit) {
+    const items = rest.slice(0, page.limit);
+    return { items: items.map(fromListItem), nextCursor: encodeCursor({ mergedBelow: sortKey(items[items.length - 1]) }) };
+  }
+  if (floor === undefined) return { items: rest.map(fromListItem) };
+  // The budget ran out before the page filled: what is complete so far, and a cursor that continues (the walk too).
+  const lastRead = complete.at(-1);
+  const nextCursor = encodeCursor({ mergedBelow: lastRead ? sortKey(lastRead) : below, ...(skip > complete.length ? { skip: skip - complete.length } : {}) });
+  return { items: rest.map(fromListItem), nextCursor };
 }

@@ -5,7 +5,7 @@ import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { defaultChatDeps } from './deps.ts';
 import { getChatView, listChats, openChat, openSupportChat } from './chats.ts';
-import { deleteMessage, editMessage, listMessages, markMessageRead, sendMessage } from './messages.ts';
+import { deleteMessage, editMessage, getMessageView, listMessages, markMessageRead, sendMessage } from './messages.ts';
 import { getTyping, setTyping } from './typing.ts';
 
 const deps = (log: Logger) => defaultChatDeps(log);
@@ -19,16 +19,22 @@ export const handler = createHttpHandler(chatsRoutes, {
     const { chat, created } = await openSupportChat(getDb(), auth, auth.id);
     return reply.ok(chat, created ? 201 : 200);
   },
-  openChat: async ({ auth, body, request }) => {
-    const { chat, created } = await openChat(getDb(), auth, body, request.now);
-    return reply.ok(chat, created ? 201 : 200);
+  openChat: {
+    run: async ({ auth, body, request }) => {
+      const { chat, created } = await openChat(getDb(), auth, body, request.now);
+      return reply.ok(chat, created ? 201 : 200);
+    },
+    replay: async ({ auth, resourceIds: [chatId] }) => getChatView(getDb(), auth, chatId),
   },
   getChat: async ({ auth, params }) => getChatView(getDb(), auth, params.chatId),
   listMessages: async ({ auth, params, query, request, log }) => {
     const page = await listMessages(deps(log), auth, params.chatId, query, request.now);
     return reply.page(page.items, paginationOf(page, query));
   },
-  sendMessage: async ({ auth, params, body, request, log }) => reply.created(await sendMessage(deps(log), auth, params.chatId, body, request.now)),
+  sendMessage: {
+    run: async ({ auth, params, body, request, log }) => reply.created(await sendMessage(deps(log), auth, params.chatId, body, request.now)),
+    replay: async ({ auth, resourceIds: [messageId], request, log }) => getMessageView(deps(log), auth, messageId, request.now),
+  },
   editMessage: async ({ auth, params, body, request, log }) => editMessage(deps(log), auth, params.messageId, body.content, request.now),
   deleteMessage: async ({ auth, params, request, log }) => deleteMessage(deps(log), auth, params.messageId, request.now),
   markMessageRead: async ({ auth, params, request, log }) => markMessageRead(deps(log), auth, params.messageId, request.now),

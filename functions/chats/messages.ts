@@ -212,19 +212,19 @@ export async function listMessages(deps: ChatDeps, actor: AuthUser, chatId: stri
   const bound = input.before
     ? beforeBound(input.before.startsWith('msg_') ? { messageId: input.before } : { time: new Date(input.before) })
     : undefined;
-  let cursor = input.cursor;
-  // `page` without a cursor walks from the start: one Query per skipped page (the contract caps page at 50).
-  if (!cursor && input.page && input.page > 1) {
-    for (let skipped = 1; skipped < input.page; skipped++) {
-      const skippedPage = await listMessagesByChat(db, chatId, { before: bound }, { limit: input.limit, cursor });
-      if (!skippedPage.nextCursor) return { items: [] };
-      cursor = skippedPage.nextCursor;
-    }
-  }
-  const [page, members] = await Promise.all([listMessagesByChat(db, chatId, { before: bound }, { limit: input.limit, cursor }), listChatMembers(db, chatId)]);
+  // `page` without a cursor reads and skips the messages before it, within the request's read budget (queryPage).
+  const request = { limit: input.limit, cursor: input.cursor, page: input.page };
+  const [page, members] = await Promise.all([listMessagesByChat(db, chatId, { before: bound }, request), listChatMembers(db, chatId)]);
   const users = await loadChatUsers(db, page.items.map((m) => m.senderId));
   const items = await Promise.all(page.items.map((m) => messageView(chat, m, { users, members, storage: deps.storage, now })));
   return { items, nextCursor: page.nextCursor };
+}
+
+/** One message as the routes answer it (the replay of a retried send); 404 for one the actor may not see. */
+export async function getMessageView(deps: ChatDeps, actor: AuthUser, messageId: string, now: Date): Promise<MessageView> {
+  const { chat, message } = await loadMessageFor(deps.db, messageId, actor);
+  const [users, members] = await Promise.all([loadChatUsers(deps.db, [message.senderId]), listChatMembers(deps.db, chat.id)]);
+  return messageView(chat, message, { users, members, storage: deps.storage, now });
 }
 
 async function ownMessage(deps: ChatDeps, actor: AuthUser, messageId: string, verb: 'edit' | 'delete') {

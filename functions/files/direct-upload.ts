@@ -56,13 +56,28 @@ export async function requestDirectUpload(deps: FilesDeps, actor: AuthUser, inpu
   await deps.db.doc.send(
     new PutCommand({ TableName: deps.db.tableName, Item: toFileItem(record), ConditionExpression: 'attribute_not_exists(pk)' }),
   );
+  return grantFor(deps, record);
+}
+
+/** A presigned POST for the record's tmp/ key: exactly its size and type. */
+async function grantFor(deps: FilesDeps, record: FileRecord) {
   const upload = await presignPost(deps.storage, {
-    key: record.s3Key,
+    key: objectKeys.pending(record.ownerId, record.id),
     contentType: storedContentType(record.mime),
     maxBytes: record.size,
     expiresInSeconds: URL_TTL.uploadSeconds,
   });
-  return { fileId: id, upload: { url: upload.url, fields: upload.fields }, expiresAt: upload.expiresAt };
+  return { fileId: record.id, upload: { url: upload.url, fields: upload.fields }, expiresAt: upload.expiresAt };
+}
+
+/**
+ * The grant of an existing direct upload, signed again (a retried grant request gets a fresh policy for the same
+ * record). 404 once the pending record has expired, or for anyone but its uploader.
+ */
+export async function directUploadGrant(deps: FilesDeps, actor: AuthUser, fileId: string) {
+  const record = await getFileById(deps.db, fileId, deps.now);
+  if (!record || record.ownerId !== actor.id) throw notFound('File');
+  return grantFor(deps, record);
 }
 
 const isPreconditionFailed = (err: unknown) => {

@@ -6,18 +6,24 @@ import { getStorage } from '#shared/storage/s3.ts';
 import type { Logger } from '#shared/log.ts';
 import { storeUploadedFiles, type FilesDeps } from '#shared/files/store.ts';
 import { fileObject } from '#shared/files/view.ts';
-import { confirmDirectUpload, requestDirectUpload } from './direct-upload.ts';
+import { confirmDirectUpload, directUploadGrant, requestDirectUpload } from './direct-upload.ts';
 import { deleteFile, downloadUrl, getFileDetails, signedViewUrl } from './files.ts';
 
 const deps = (request: { now: Date }, log: Logger): FilesDeps => ({ db: getDb(), storage: getStorage(), now: request.now, log });
 
 export const handler = createHttpHandler(filesRoutes, {
-  upload: async ({ body, files, auth, request, log }) => {
-    const d = deps(request, log);
-    const records = await storeUploadedFiles(d, { actor: auth, category: body.category, taskId: body.taskId, files });
-    return reply.created(await Promise.all(records.map((r) => fileObject(r, { storage: d.storage, now: d.now }))));
+  upload: {
+    run: async ({ body, files, auth, request, log }) => {
+      const d = deps(request, log);
+      const records = await storeUploadedFiles(d, { actor: auth, category: body.category, taskId: body.taskId, files });
+      return reply.created(await Promise.all(records.map((r) => fileObject(r, { storage: d.storage, now: d.now }))));
+    },
+    replay: async ({ auth, resourceIds, request, log }) => Promise.all(resourceIds.map((id) => getFileDetails(deps(request, log), auth, id))),
   },
-  uploadUrl: async ({ body, auth, request, log }) => reply.created(await requestDirectUpload(deps(request, log), auth, body)),
+  uploadUrl: {
+    run: async ({ body, auth, request, log }) => reply.created(await requestDirectUpload(deps(request, log), auth, body)),
+    replay: async ({ auth, resourceIds: [fileId], request, log }) => directUploadGrant(deps(request, log), auth, fileId),
+  },
   confirm: async ({ params, auth, request, log }) => {
     const d = deps(request, log);
     return fileObject(await confirmDirectUpload(d, auth, params.fileId), { storage: d.storage, now: d.now });

@@ -1,13 +1,14 @@
 // System announcements: stored per audience, pushed live once, and listed to users who were offline
 // until they expire.
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { queryPage } from '#shared/db/query.ts';
 import { newId } from '#shared/ids.ts';
-import { validationError } from '#shared/errors.ts';
+import { notFound, validationError } from '#shared/errors.ts';
 import type { Role } from '#shared/auth/tokens.ts';
 import type { Logger } from '#shared/log.ts';
 import {
+  announcementAudiences,
   announcementKeys,
   audiencesFor,
   fromAnnouncementItem,
@@ -58,6 +59,16 @@ export async function createAnnouncement(
     deps.log.warn('announcement push failed', { error: err, announcementId: announcement.id });
   }
   return announcement;
+}
+
+/** One announcement by its key parts (id, audience, expiry or `never`): the replay of a retried create. */
+export async function getAnnouncement(db: Db, ref: { id: string; audience: string; expiresAt: string }): Promise<Announcement> {
+  const audience = announcementAudiences.find((a) => a === ref.audience);
+  if (!audience) throw notFound('Announcement');
+  const key = announcementKeys.announcement({ id: ref.id, targetAudience: audience, ...(ref.expiresAt === 'never' ? {} : { expiresAt: ref.expiresAt }) });
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: key }));
+  if (!out.Item) throw notFound('Announcement');
+  return fromAnnouncementItem(out.Item);
 }
 
 /** Two Queries (the shared audience and the caller's role), each starting at "expires after now". */

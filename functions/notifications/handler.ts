@@ -5,7 +5,7 @@ import { getDb } from '#shared/db/client.ts';
 import { broadcastToAudience } from '#shared/realtime/fanout.ts';
 import { listNotifications, markAllNotificationsRead, markNotificationRead, deleteNotification } from './notifications.ts';
 import { getNotificationPreferences, updateNotificationPreferences } from './preferences.ts';
-import { createAnnouncement, listActiveAnnouncements } from './announcements.ts';
+import { createAnnouncement, getAnnouncement, listActiveAnnouncements } from './announcements.ts';
 import { getNotificationState } from '#shared/db/entities/notification.ts';
 
 export const handler = createHttpHandler(notificationsRoutes, {
@@ -22,7 +22,10 @@ export const handler = createHttpHandler(notificationsRoutes, {
   },
   getPreferences: async ({ auth }) => getNotificationPreferences(getDb(), auth.id),
   updatePreferences: async ({ auth, body, request }) => updateNotificationPreferences(getDb(), auth.id, body, request.now),
-  createAnnouncement: async ({ auth, body, request, log }) =>
-    reply.created(await createAnnouncement({ db: getDb(), push: { toAudience: async (a, e) => void (await broadcastToAudience(a, e as never)) }, log }, auth.id, body, request.now)),
+  createAnnouncement: {
+    run: async ({ auth, body, request, log }) =>
+      reply.created(await createAnnouncement({ db: getDb(), push: { toAudience: async (a, e) => void (await broadcastToAudience(a, e as never)) }, log }, auth.id, body, request.now)),
+    replay: async ({ resourceIds: [id, audience, expiresAt] }) => getAnnouncement(getDb(), { id, audience, expiresAt }),
+  },
   listAnnouncements: async ({ auth, request }) => listActiveAnnouncements(getDb(), auth.role, request.now),
 });

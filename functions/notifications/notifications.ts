@@ -43,14 +43,9 @@ export async function listNotifications(db: Db, input: ListNotificationsInput, n
     : input.type
       ? { index: 'gsi2' as const, partition: { name: 'gsi2pk', value: notificationKeys.byUserType(input.userId, input.type).gsi2pk } }
       : { partition: { name: 'pk', value: notificationKeys.byUser(input.userId).pk }, sort: { name: 'sk', beginsWith: notificationKeys.byUser(input.userId).skPrefix } };
-  let cursor = input.cursor;
-  // `page` is served by walking pages: one Query per skipped page (documented cost).
-  for (let skipped = 1; skipped < (input.page ?? 1) && !input.cursor; skipped++) {
-    const skippedPage = await queryPage(db, { ...query, filter: notExpired, ascending: false }, { limit: input.limit, cursor }, () => null);
-    cursor = skippedPage.nextCursor;
-    if (!cursor) return { items: [], unreadCount: state.unread };
-  }
-  const page = await queryPage(db, { ...query, filter: notExpired, ascending: false }, { limit: input.limit, cursor }, (item) => fromNotificationItem(item, state));
+  // `page` without a cursor reads and skips the notifications before it, within the request's read budget.
+  const request = { limit: input.limit, cursor: input.cursor, page: input.page };
+  const page = await queryPage(db, { ...query, filter: notExpired, ascending: false }, request, (item) => fromNotificationItem(item, state));
   return { ...page, unreadCount: state.unread };
 }
 

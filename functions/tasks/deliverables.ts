@@ -408,3 +408,10 @@ export async function deleteDeliverable(deps: TasksDeps, actor: AuthUser, delive
   });
   return { id: deliverableId, deleted: true };
 }
+
+/** One deliverable as the routes answer it (the replay of a retried add); 404 for one the actor may not see. */
+export async function getDeliverableDetail(deps: TasksDeps, actor: AuthUser, deliverableId: string): Promise<DeliverableView> {
+  const found = await getDeliverableWithTask(deps.db, deliverableId);
+  if (!found || !canSeeTask(actor, found.task)) throw notFound('Deliverable');
+  return deliverableView(found.deliverable, deps);
+}

@@ -3,10 +3,21 @@ import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { paginationOf, reply } from '#shared/http/reply.ts';
 import { defaultTasksDeps } from './deps.ts';
 import { assignTask, cancelTask, changeTaskStatus, createTask, getTaskDetail, listTasksFor, updateTask } from './tasks.ts';
-import { addDeliverable, approveDeliverable, deleteDeliverable, listDeliverables, submitDeliverable, updateDeliverable } from './deliverables.ts';
+import {
+  addDeliverable,
+  approveDeliverable,
+  deleteDeliverable,
+  getDeliverableDetail,
+  listDeliverables,
+  submitDeliverable,
+  updateDeliverable,
+} from './deliverables.ts';
 
 export const handler = createHttpHandler(tasksRoutes, {
-  create: async ({ auth, body, request, log }) => reply.created(await createTask(defaultTasksDeps(log, request.now), auth, body)),
+  create: {
+    run: async ({ auth, body, request, log }) => reply.created(await createTask(defaultTasksDeps(log, request.now), auth, body)),
+    replay: async ({ auth, resourceIds: [taskId], request, log }) => getTaskDetail(defaultTasksDeps(log, request.now), auth, taskId),
+  },
 
   list: async ({ auth, query, request, log }) => {
     const page = await listTasksFor(defaultTasksDeps(log, request.now), auth, query);
@@ -24,8 +35,10 @@ export const handler = createHttpHandler(tasksRoutes, {
 
   assign: async ({ auth, params, body, request, log }) => assignTask(defaultTasksDeps(log, request.now), auth, params.taskId, body.adminId),
 
-  addDeliverable: async ({ auth, params, body, request, log }) =>
-    reply.created(await addDeliverable(defaultTasksDeps(log, request.now), auth, params.taskId, body)),
+  addDeliverable: {
+    run: async ({ auth, params, body, request, log }) => reply.created(await addDeliverable(defaultTasksDeps(log, request.now), auth, params.taskId, body)),
+    replay: async ({ auth, resourceIds: [deliverableId], request, log }) => getDeliverableDetail(defaultTasksDeps(log, request.now), auth, deliverableId),
+  },
 
   listDeliverables: async ({ auth, params, request, log }) => listDeliverables(defaultTasksDeps(log, request.now), auth, params.taskId),
 

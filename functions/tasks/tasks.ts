@@ -207,24 +207,12 @@ export function scopeFor(actor: AuthUser, q: Pick<TaskListRequest, 'assignedToMe
 
 /**
  * One page of the caller's task list, plus the people it names (one BatchGet). A `cursor` resumes where the
- * last page ended; the spec's `page` without a cursor walks from the start, one page read per skipped page
- * (the contract caps `page` at 50).
+ * last page ended; the spec's `page` without a cursor reads and skips the entries before it. A page walk and
+ * a search share the request's read budget (queryPage): past it, a short page and a cursor that continues.
  */
 export async function listTasksFor(deps: TasksDeps, actor: AuthUser, q: TaskListRequest): Promise<Page<ReturnType<typeof listItemView>>> {
   const query = { scope: scopeFor(actor, q), status: q.status, sortBy: q.sortBy, ascending: q.sortOrder === 'asc', search: q.search };
-  const request = { limit: q.limit, cursor: q.cursor };
-  let page: Page<TaskListEntry> | undefined;
-  if (!q.cursor && q.page && q.page > 1) {
-    for (let skipped = 1; skipped < q.page; skipped++) {
-      const skippedPage = await listTasks(deps.db, query, request);
-      if (!skippedPage.nextCursor) {
-        page = { items: [] };
-        break;
-      }
-      request.cursor = skippedPage.nextCursor;
-    }
-  }
-  page ??= await listTasks(deps.db, query, request);
+  const page: Page<TaskListEntry> = await listTasks(deps.db, query, { limit: q.limit, cursor: q.cursor, page: q.page });
   const people = await loadPeople(deps.db, page.items.flatMap((e) => [e.studentId, e.assignedAdminId]));
   return { items: page.items.map((e) => listItemView(e, people)), nextCursor: page.nextCursor };
 }

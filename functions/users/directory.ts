@@ -10,18 +10,11 @@ export interface DirectoryQuery {
 }
 
 /**
- * One page of the directory. A `cursor` resumes where the previous page ended (one Query, or a few with a
- * search). The spec's `page` without a cursor walks from the start, one page read per skipped page:
- * DynamoDB cannot jump to an offset, and the contract caps `page` at 50 so the walk stays bounded.
+ * One page of the directory. A `cursor` resumes where the previous page ended. The spec's `page` without a
+ * cursor reads and skips the users before it (DynamoDB cannot jump to an offset). A page walk and a search
+ * share one read budget per request (`LIST_READ_BUDGET`, see queryPage): past it the answer is a short page
+ * with a `nextCursor` that continues, not more reads.
  */
 export async function listDirectory(db: Db, filter: UserListFilter, query: DirectoryQuery): Promise<Page<User>> {
-  const request = { limit: query.limit, cursor: query.cursor };
-  if (!query.cursor && query.page && query.page > 1) {
-    for (let skipped = 1; skipped < query.page; skipped++) {
-      const skippedPage = await listUsersByRole(db, filter, request);
-      if (!skippedPage.nextCursor) return { items: [] };
-      request.cursor = skippedPage.nextCursor;
-    }
-  }
-  return listUsersByRole(db, filter, request);
+  return listUsersByRole(db, filter, { limit: query.limit, cursor: query.cursor, page: query.page });
 }

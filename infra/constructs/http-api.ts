@@ -63,7 +63,7 @@ export class ContractHttpApi extends Construct {
           apigw.CorsHttpMethod.OPTIONS,
         ],
         allowHeaders: ['authorization', 'content-type', 'x-request-id', 'idempotency-key'],
-        exposeHeaders: ['retry-after', 'x-request-id', 'content-disposition'],
+        exposeHeaders: ['retry-after', 'x-request-id', 'content-disposition', 'idempotent-replayed'],
         // Browsers refuse credentials with a wildcard origin, so only named origins get them.
         allowCredentials: !wildcard,
         maxAge: Duration.hours(1),

@@ -186,6 +186,7 @@ export const chatsRoutes = {
       'Get or create a chat: `{type:"support", studentId}` (admins: any student; students: their own), `{type:"task", taskId}` (the task\'s student or an admin), `{type:"general", studentId}` (admins: a new direct chat). 201 when created.',
     body: OpenChatBody,
     response: ChatView,
+    idempotent: {},
   }),
   getChat: defineRoute({
     method: 'GET',
@@ -219,6 +220,7 @@ export const chatsRoutes = {
     body: SendMessageBody,
     response: MessageView,
     successStatus: 201,
+    idempotent: {},
   }),
   editMessage: defineRoute({
     method: 'PUT',

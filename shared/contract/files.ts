@@ -79,6 +79,7 @@ export const filesRoutes = {
     body: UploadFields,
     response: z.array(FileObject),
     successStatus: 201,
+    idempotent: { resourceIds: (files: { id: string }[]) => files.map((f) => f.id) },
   }),
   uploadUrl: defineRoute({
     method: 'POST',
@@ -90,6 +91,7 @@ export const filesRoutes = {
     body: UploadUrlBody,
     response: UploadUrlResponse,
     successStatus: 201,
+    idempotent: { resourceIds: (grant: { fileId: string }) => [grant.fileId] },
   }),
   confirm: defineRoute({
     method: 'POST',

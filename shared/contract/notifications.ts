@@ -121,6 +121,8 @@ export const notificationsRoutes = {
     }),
     response: AnnouncementView,
     successStatus: 201,
+    // An announcement is keyed by audience and expiry (its list is a key range), so those come with the id.
+    idempotent: { resourceIds: (a: { id: string; targetAudience: string; expiresAt?: string }) => [a.id, a.targetAudience, a.expiresAt ?? 'never'] },
   }),
   listAnnouncements: defineRoute({
     method: 'GET',

@@ -235,6 +235,7 @@ export const tasksRoutes = {
     body: CreateTaskBody,
     response: TaskDetail,
     successStatus: 201,
+    idempotent: {},
   }),
   list: defineRoute({
     method: 'GET',
@@ -311,6 +312,7 @@ export const tasksRoutes = {
     body: AddDeliverableBody,
     response: Deliverable,
     successStatus: 201,
+    idempotent: {},
   }),
   listDeliverables: defineRoute({
     method: 'GET',

@@ -12,6 +12,20 @@ export function cancellationReasons(err: unknown): string[] | undefined {
   return (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
 }
 
+const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+/**
+ * True when DynamoDB refused the request for capacity, not for anything in it: a throttled table, index or
+ * partition (`ProvisionedThroughputExceededException`, `ThrottlingException`), the account's request limit
+ * (`RequestLimitExceeded`), or a transaction cancelled because one of its items was throttled
+ * (`TransactionCanceledException` with a `ThrottlingError` reason). The SDK has already retried these.
+ */
+export function isThrottled(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  if (name && THROTTLING_ERRORS.has(name)) return true;
+  return cancellationReasons(err)?.includes('ThrottlingError') ?? false;
+}
+
 /** True when the transaction failed because item `index` did not meet its condition. */
 export function transactionItemFailed(err: unknown, index: number): boolean {
   return cancellationReasons(err)?.[index] === 'ConditionalCheckFailed';

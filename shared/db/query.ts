@@ -4,10 +4,19 @@ import type { Db } from './client.ts';
 import { tableDefinition, type IndexName } from './table.ts';
 import { decodeCursor, encodeCursor } from './errors.ts';
 import { validationError } from '../errors.ts';
+import { getConfig } from '../config.ts';
 
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /**
+   * The spec's page number (1-based). Without a cursor, page N is the `limit` items after the first
+   * (N - 1) x limit items of the list (matches, when there is a filter), which are read and skipped: DynamoDB
+   * cannot jump to an offset. Ignored when a cursor is given (the cursor knows its position).
+   */
+  page?: number;
+  /** What this request may still read; every read of one request shares it. Default: a new request budget. */
+  budget?: ReadBudget;
 }
 
 export interface Page<T> {
@@ -15,22 +24,52 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/**
+ * How many items one request may have DynamoDB read (ScannedCount: matching or not, skipped or returned),
+ * across every Query it makes. Page walks and search filters both draw from it; once it is spent the request
+ * answers with what it has and a `nextCursor` that continues where it stopped (including the rest of a page
+ * walk), never with more reads.
+ */
+export interface ReadBudget {
+  remaining: number;
+  /** Items read so far. */
+  read: number;
+}
+
+/** A fresh budget for one request: `LIST_READ_BUDGET` items. */
+export function newReadBudget(items = getConfig().LIST_READ_BUDGET): ReadBudget {
+  return { remaining: items, read: 0 };
+}
+
+/** Cursor attribute that carries how many more items a page walk cut short by the budget still has to skip. */
+const SKIP = '~skip';
+/** Skips beyond this are not a walk any page of the contract makes (page ≤ 50, limit ≤ 100). */
+const MAX_SKIP = 50 * 100;
+
 export interface QueryPageInput {
   index?: IndexName;
   /** Partition key attribute value, e.g. taskKeys.byStudent(id).gsi1pk */
   partition: { name: string; value: string };
   /** Optional sort key condition. */
   sort?: { name: string; beginsWith?: string; between?: [string, string]; gt?: string; gte?: string; lt?: string; lte?: string };
+  /**
+   * With a filter, DynamoDB may return fewer matches than asked (it reads and bills the non-matching items
+   * too): reads continue, in growing chunks, until the page is full or the request's read budget is spent,
+   * and a short page comes back with a cursor for the rest.
+   */
   filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
   ascending?: boolean;
-  /**
-   * With a filter, DynamoDB may return fewer matches than asked; read up to this many
-   * DynamoDB pages per request so the cost stays bounded, and hand back a cursor for the rest.
-   */
-  maxReads?: number;
 }
 
-/** Reads one page of a Query, resuming from an opaque cursor that must belong to the same partition. */
+/** The first chunk of a filtered read, and the largest one (chunks double while matches are scarce). */
+const FIRST_FILTERED_CHUNK = 50;
+const MAX_CHUNK = 1000;
+
+/**
+ * Reads one page of a Query, resuming from an opaque cursor that must belong to the same partition, or
+ * walking to `page`. Never reads more than the request's budget (`PageRequest.budget`): past it, the page
+ * comes back short (possibly empty) with a `nextCursor` to continue.
+ */
 export async function queryPage<T>(
   db: Db,
   input: QueryPageInput,
@@ -64,7 +103,7 @@ export async function queryPage<T>(
       values[':skb'] = s.lte;
     }
   }
-  let startKey = decodeCursor(page.cursor);
+  let { startKey, skip } = positionOf(page);
   if (startKey && startKey[input.partition.name] !== input.partition.value) {
     throw validationError('cursor', 'cursor belongs to another list');
   }
@@ -81,10 +120,13 @@ export async function queryPage<T>(
       startKey = undefined;
     }
   }
+  const budget = page.budget ?? newReadBudget();
   // Read one item beyond the page so a cursor is handed out only when there really is more.
-  const raw: Record<string, unknown>[] = [];
-  const maxReads = input.filter ? (input.maxReads ?? 5) : 1;
-  for (let read = 0; read < maxReads; read++) {
+  const kept: Record<string, unknown>[] = [];
+  let chunk = Math.max(page.limit + 1, FIRST_FILTERED_CHUNK);
+  for (let read = 0; ; read++) {
+    // Unfiltered, exactly what is still needed; filtered, chunks that grow while matches are scarce.
+    const wanted = input.filter ? chunk : skip + page.limit + 1 - kept.length;
     const out = await sendQuery(
       db,
       page.cursor !== undefined && read === 0,
@@ -96,19 +138,40 @@ export async function queryPage<T>(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ScanIndexForward: input.ascending ?? true,
-        Limit: input.filter ? Math.max(page.limit + 1, 50) : page.limit + 1,
+        // The first read of a request always reads something, however little budget is left.
+        Limit: Math.max(1, Math.min(wanted, MAX_CHUNK, budget.remaining)),
         ExclusiveStartKey: startKey,
       }),
     );
-    raw.push(...(out.Items ?? []));
+    const scanned = out.ScannedCount ?? out.Items?.length ?? 0;
+    budget.remaining -= scanned;
+    budget.read += scanned;
+    for (const item of out.Items ?? []) {
+      if (skip > 0) skip--;
+      else kept.push(item);
+    }
     startKey = out.LastEvaluatedKey;
-    if (!startKey || raw.length > page.limit) break;
+    if (!startKey || kept.length > page.limit || budget.remaining <= 0) break;
+    chunk = Math.min(chunk * 2, MAX_CHUNK);
   }
-  if (raw.length > page.limit) {
-    const last = raw[page.limit - 1];
-    return { items: raw.slice(0, page.limit).map(fromItem), nextCursor: encodeCursor(keyOf(last, input.index)) };
+  if (kept.length > page.limit) {
+    const last = kept[page.limit - 1];
+    return { items: kept.slice(0, page.limit).map(fromItem), nextCursor: encodeCursor(keyOf(last, input.index)) };
   }
-  return { items: raw.map(fromItem), nextCursor: encodeCursor(startKey) };
+  // The end of the list, or the budget spent: what was found, and where to continue (the rest of a walk included).
+  return { items: kept.map(fromItem), nextCursor: startKey ? encodeCursor(skip > 0 ? { ...startKey, [SKIP]: skip } : startKey) : undefined };
+}
+
+/** Where a page starts: the cursor's key (and the walk it still owes), or the start of the list and the page's offset. */
+function positionOf(page: PageRequest): { startKey?: Record<string, unknown>; skip: number } {
+  const decoded = decodeCursor(page.cursor);
+  if (!decoded) return { skip: page.page && page.page > 1 ? (page.page - 1) * page.limit : 0 };
+  if (!(SKIP in decoded)) return { startKey: decoded, skip: 0 };
+  const { [SKIP]: skip, ...startKey } = decoded;
+  if (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 1 || skip > MAX_SKIP) {
+    throw validationError('cursor', 'cursor is malformed or from another list');
+  }
+  return { startKey, skip };
 }
 
 /** Where a sort-key value lies against a range condition (a prefix condition counts as inside: the partition check guards it). */

@@ -52,6 +52,20 @@ export interface RouteDef {
   response?: z.ZodType;
   /** Success status when the handler does not choose one. */
   successStatus?: number;
+  /**
+   * Set on creates: the route honours an `Idempotency-Key` header (shared/http/idempotency.ts). The same key and
+   * request within 24 h answer as the first request did without a second write; the handler then provides
+   * `{ run, replay }`, where `replay` rebuilds the answer from the ids stored from the first one.
+   */
+  idempotent?: IdempotencySpec;
+}
+
+export interface IdempotencySpec {
+  /**
+   * What to store from the first success's `data` so `replay` can find it again: the created resources' ids
+   * (default `[data.id]`). Only ids are kept, never the answer, so replays carry fresh URLs and records stay small.
+   */
+  resourceIds?: (data: any) => string[];
 }
 
 export function defineRoute<const D extends RouteDef>(route: D): D {

@@ -36,6 +36,16 @@ function parametersOf(route: RouteDef) {
   for (const [name, schema] of Object.entries(querySchema?.properties ?? {})) {
     params.push({ name, in: 'query', required: querySchema?.required?.includes(name) ?? false, schema });
   }
+  if (route.idempotent) {
+    params.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'A unique key per operation (a UUID): the same key and request within 24 h answer as the first request did, without a second write (header Idempotent-Replayed: true); the same key with another request, or while the first is still running, is 409.',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' },
+    });
+  }
   return params;
 }
 

@@ -1,15 +1,18 @@
-// The HTTP request pipeline every domain Lambda shares: request id + logs, error envelope, CORS and
-// security headers, auth guard, rate limit, body parsing and zod validation, then the route's implementation.
+// The HTTP request pipeline every domain Lambda shares: request id + logs, error envelope (a throttled table is
+// 503 with Retry-After), CORS and security headers, auth guard, rate limit, body parsing and zod validation, then
+// the route's implementation, under its Idempotency-Key when the contract declares the route `idempotent`.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config.ts';
 import { getDb } from '../db/client.ts';
+import { isThrottled } from '../db/errors.ts';
 import { AppError, authenticationRequired, forbidden, validationError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { bearerToken, verifyAccessToken, type AuthUser } from '../auth/tokens.ts';
-import { routeKey, type RouteDef } from './contract.ts';
+import { routeKey, type IdempotencySpec, type RouteDef } from './contract.ts';
+import { idempotencyKeyOf, requestFingerprint, withIdempotency } from './idempotency.ts';
 import { parseMultipart, type UploadedFile } from './multipart.ts';
 import { consumeRateLimit, limitFor } from './rate-limit.ts';
 import { HttpReply, reply } from './reply.ts';
@@ -38,7 +41,20 @@ export type RouteImplementation<D extends RouteDef> = (
   input: RouteInput<D>,
 ) => Promise<(D['response'] extends z.ZodType ? z.input<D['response']> | z.input<D['response']>[] : unknown) | HttpReply>;
 
-export type RouteImplementations<R extends Record<string, RouteDef>> = { [K in keyof R]: RouteImplementation<R[K]> };
+/** The route's answer data, rebuilt for a retry from the ids the first request stored. */
+export type ReplayImplementation<D extends RouteDef> = (
+  input: RouteInput<D> & { resourceIds: string[] },
+) => Promise<D['response'] extends z.ZodType ? z.input<D['response']> : unknown>;
+
+/** What an `idempotent` route implements: the request itself, and how to answer a retry of it. */
+export interface IdempotentRouteImplementation<D extends RouteDef> {
+  run: RouteImplementation<D>;
+  replay: ReplayImplementation<D>;
+}
+
+export type RouteImplementations<R extends Record<string, RouteDef>> = {
+  [K in keyof R]: R[K] extends { idempotent: IdempotencySpec } ? IdempotentRouteImplementation<R[K]> : RouteImplementation<R[K]>;
+};
 
 type HttpEvent = APIGatewayProxyEventV2;
 type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -72,7 +88,7 @@ function corsHeaders(origin: string | undefined): Record<string, string> {
   return {
     'Access-Control-Allow-Origin': allow,
     'Access-Control-Allow-Credentials': allow === '*' ? 'false' : 'true',
-    'Access-Control-Expose-Headers': 'Retry-After, X-Request-Id, Content-Disposition',
+    'Access-Control-Expose-Headers': 'Retry-After, X-Request-Id, Content-Disposition, Idempotent-Replayed',
     Vary: 'Origin',
   };
 }
@@ -102,8 +118,21 @@ export function zodToAppError(error: z.ZodError, where: 'params' | 'query' | 'bo
   });
 }
 
+/** Seconds a client is asked to wait after a throttled request (the SDK has already backed off and retried). */
+export const THROTTLED_RETRY_AFTER_SECONDS = 2;
+
 function toAppError(err: unknown, log: Logger): AppError {
   if (err instanceof AppError) return err;
+  if (isThrottled(err)) {
+    // Capacity, not a bug: the client may retry the same request (with its Idempotency-Key) shortly.
+    log.warn('throttled by DynamoDB', { error: err });
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      `The service is busy right now. Retry in ${THROTTLED_RETRY_AFTER_SECONDS} s.`,
+      { retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS },
+      { 'Retry-After': String(THROTTLED_RETRY_AFTER_SECONDS) },
+    );
+  }
   log.error('unhandled error', { error: err });
   return new AppError('INTERNAL_SERVER_ERROR', 'An unexpected error occurred');
 }
@@ -152,9 +181,17 @@ function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, w
  * has one function per route (the compiler insists), keyed by the same names.
  */
 export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R, implementations: RouteImplementations<R>) {
-  const table = new Map<string, { route: RouteDef; implement: RouteImplementation<RouteDef> }>();
+  const table = new Map<string, { route: RouteDef; implement: RouteImplementation<RouteDef>; replay?: ReplayImplementation<RouteDef> }>();
   for (const [name, route] of Object.entries(routes)) {
-    table.set(routeKey(route), { route, implement: implementations[name] as RouteImplementation<RouteDef> });
+    const implementation = implementations[name] as RouteImplementation<RouteDef> | IdempotentRouteImplementation<RouteDef>;
+    if (route.idempotent) {
+      // Keys are scoped to the caller, and a retry is answered by `replay`: both must exist.
+      if (route.access === 'public') throw new Error(`${routeKey(route)} is idempotent but public: Idempotency-Key records are per user`);
+      if (typeof implementation === 'function') throw new Error(`${routeKey(route)} is idempotent: implement it as { run, replay }`);
+      table.set(routeKey(route), { route, implement: implementation.run, replay: implementation.replay });
+    } else {
+      table.set(routeKey(route), { route, implement: implementation as RouteImplementation<RouteDef> });
+    }
   }
   const config = getConfig();
   const baseLog = createLogger({ service: Object.values(routes)[0]?.fn });
@@ -163,7 +200,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     const state = context.gh!;
     const entry = table.get(event.routeKey);
     if (!entry) throw new AppError('NOT_FOUND', `No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath}`);
-    const { route, implement } = entry;
+    const { route, implement, replay } = entry;
     const now = new Date();
     const request: RequestInfo = {
       id: state.requestId,
@@ -200,8 +237,25 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     const body = parseWith(route.body, parsed.body, 'body');
     const log = state.log.child({ route: routeKey(route), userId: auth?.id });
 
-    const result = await implement({ params, query, body, files: parsed.files, auth, request, log } as RouteInput<RouteDef>);
-    const out = result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);
+    const input = { params, query, body, files: parsed.files, auth, request, log } as RouteInput<RouteDef>;
+    const run = async () => {
+      const result = await implement(input);
+      return result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);
+    };
+    const idempotencyKey = route.idempotent ? idempotencyKeyOf(event.headers) : undefined;
+    const out =
+      route.idempotent && replay && idempotencyKey && auth
+        ? await withIdempotency({
+            db: getDb(),
+            scope: { userId: auth.id, route: routeKey(route), key: idempotencyKey },
+            fingerprint: requestFingerprint({ params, query, body, files: parsed.files }),
+            now,
+            log,
+            run,
+            replay: (resourceIds) => replay({ ...input, resourceIds }),
+            resourceIds: route.idempotent.resourceIds ?? ((data) => [(data as { id?: string } | undefined)?.id as string]),
+          })
+        : await run();
     const isJson = /json/i.test(out.headers['Content-Type'] ?? '');
     if (config.VALIDATE_RESPONSES && route.response && out.body && isJson && out.statusCode < 300) {
       const data = JSON.parse(out.body).data;

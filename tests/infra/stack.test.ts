@@ -138,6 +138,12 @@ describe('HTTP API', () => {
     });
   });
 
+  it('lets browsers send Idempotency-Key and read whether an answer was replayed', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { AllowHeaders: Match.arrayWith(['idempotency-key']), ExposeHeaders: Match.arrayWith(['retry-after', 'idempotent-replayed']) },
+    });
+  });
+
   it('lets API Gateway invoke each function through one permission scoped to this API', () => {
     for (const fn of fnNames().filter((f) => !isNonHttp(f))) {
       const permissions = Object.values(resourcesOf('AWS::Lambda::Permission')).filter(

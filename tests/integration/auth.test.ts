@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { getUserById, getUserIdByEmail, userKeys, userStatsKey } from '../../shared/db/entities/user.ts';
+import { getUserById, getUserIdByEmail, getUserStats, userKeys } from '../../shared/db/entities/user.ts';
 import { toPasswordResetItem } from '../../shared/db/entities/password-reset.ts';
 import { issueSession, revokeAllSessions } from '../../shared/auth/sessions.ts';
 import { signAccessToken, verifyAccessToken } from '../../shared/auth/tokens.ts';
@@ -42,9 +42,7 @@ async function setStatus(userId: string, status: string) {
 }
 
 async function userStats(): Promise<Record<string, number>> {
-  const db = getDb();
-  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userStatsKey, ConsistentRead: true }));
-  return (out.Item ?? {}) as Record<string, number>;
+  return (await getUserStats(getDb())).byRoleStatus;
 }
 
 describe('POST /auth/register', () => {

@@ -11,7 +11,7 @@ import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getStorage } from '../../shared/storage/s3.ts';
 import { getFileById } from '../../shared/db/entities/file.ts';
-import { dayOf, taskStatsKeys } from '../../shared/db/entities/task-stats.ts';
+import { dayOf, listTaskDays } from '../../shared/db/entities/task-stats.ts';
 import { subscribeToTaskEvents, type TaskEvent } from '../../shared/events/task-events.ts';
 
 const stack = useTestStack();
@@ -94,9 +94,9 @@ const SPEC_STATUSES = ['pending', 'in_progress', 'completed', 'revision_needed']
 const reviewState = (d: any) => ({ status: d.status, awaitingApproval: d.awaitingApproval, submitted: d.submittedAt !== null });
 
 async function completedToday(): Promise<number> {
-  const db = getDb();
-  const item = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: taskStatsKeys.day(dayOf(new Date())), ConsistentRead: true }))).Item;
-  return Number(item?.completed ?? 0);
+  const today = dayOf(new Date());
+  const [day] = await listTaskDays(getDb(), today, today);
+  return day?.completed ?? 0;
 }
 
 describe('the whole life of a task', () => {

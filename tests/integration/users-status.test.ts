@@ -5,23 +5,14 @@ import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { setUserStatus } from '../../functions/users/status.ts';
-import { changeUserStatus, getUserById, userKeys, userStatsKey, userStatsAttribute, type UserStatus } from '../../shared/db/entities/user.ts';
+import { changeUserStatus, getUserById, getUserStats, userKeys, userStatsAttribute, type UserStatus } from '../../shared/db/entities/user.ts';
 import { laggingReplica } from '../support/consistency.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
 
 async function counters(): Promise<Record<string, number>> {
-  const db = getDb();
-  const item = (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userStatsKey, ConsistentRead: true }))).Item ?? {};
-  const out: Record<string, number> = {};
-  for (const role of ['student', 'admin'] as const) {
-    for (const status of ['active', 'inactive', 'suspended'] as const) {
-      const name = userStatsAttribute(role, status);
-      out[name] = Number(item[name] ?? 0);
-    }
-  }
-  return out;
+  return (await getUserStats(getDb())).byRoleStatus;
 }
 
 function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {

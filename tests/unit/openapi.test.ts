@@ -14,6 +14,15 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the optional Idempotency-Key header on every route that honours it, and only there', () => {
+    for (const route of allRoutes) {
+      const op = doc.paths[route.path][route.method.toLowerCase()] as { parameters: { name: string; in: string; required: boolean }[] };
+      const header = op.parameters.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+      expect(Boolean(header), `${route.method} ${route.path}`).toBe(Boolean(route.idempotent));
+      if (header) expect(header.required).toBe(false);
+    }
+  });
+
   it('marks public routes as needing no token', () => {
     const health = doc.paths['/system/health'].get as { security?: unknown[] };
     expect(health.security).toEqual([]);

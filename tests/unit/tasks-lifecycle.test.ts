@@ -278,8 +278,8 @@ describe('the task update item', () => {
 
 describe('counter items', () => {
   it('counts a creation in the totals and in the day and month of creation', () => {
-    const items = taskCreatedStatsItems(db, 'pending', '2025-03-09T23:59:59.000Z');
-    expect(items.map((i) => i.Update.Key.sk)).toEqual(['TOTALS', 'DAY#2025-03-09', 'MONTH#2025-03']);
+    const items = taskCreatedStatsItems(db, 'pending', '2025-03-09T23:59:59.000Z', 7);
+    expect(items.map((i) => i.Update.Key.sk)).toEqual(['TOTALS#S07', 'DAY#2025-03-09#S07', 'MONTH#2025-03#S07']);
     expect(items[0].Update.UpdateExpression).toBe('ADD #a0 :a0, #a1 :a1');
     expect(items[0].Update.ExpressionAttributeNames).toEqual({ '#a0': 'total', '#a1': 'pending' });
   });
@@ -288,8 +288,8 @@ describe('counter items', () => {
     const move = taskStatusStatsItems(db, 'pending', 'in_progress', '2025-03-09T10:00:00.000Z');
     expect(move).toHaveLength(1);
     expect(move[0].Update.ExpressionAttributeValues).toEqual({ ':a0': -1, ':a1': 1 });
-    const done = taskStatusStatsItems(db, 'in_progress', 'completed', '2025-03-09T10:00:00.000Z');
-    expect(done.map((i) => i.Update.Key.sk)).toEqual(['TOTALS', 'DAY#2025-03-09', 'MONTH#2025-03']);
+    const done = taskStatusStatsItems(db, 'in_progress', 'completed', '2025-03-09T10:00:00.000Z', 0);
+    expect(done.map((i) => i.Update.Key.sk)).toEqual(['TOTALS#S00', 'DAY#2025-03-09#S00', 'MONTH#2025-03#S00']);
     expect(done[1].Update.ExpressionAttributeNames).toMatchObject({ '#a0': 'completed' });
   });
 });

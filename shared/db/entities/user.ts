@@ -4,6 +4,7 @@ import type { Db } from '../client.ts';
 import type { Role } from '../../auth/tokens.ts';
 import { queryPage, type Page, type PageRequest } from '../query.ts';
 import { cancellationReasons, isConditionFailed, transactionItemFailed } from '../errors.ts';
+import { counterShardSk, queryCounterItems, randomCounterShard, sumCounters } from '../counters.ts';
 
 export type UserStatus = 'active' | 'inactive' | 'suspended';
 export type AcademicLevel = 'high_school' | 'undergraduate' | 'graduate' | 'phd' | 'other';
@@ -140,7 +141,10 @@ export function referralStatsOf(user: Pick<User, 'referralSignups' | 'referralRe
   return { signups: user.referralSignups ?? 0, requests: user.referralRequests ?? 0 };
 }
 
-/** Key of the user-statistics counter item (users by role and status), updated in the same transaction as the change. */
+/**
+ * Unsharded key of the user-statistics counter (users by role and status). The items written are its shards
+ * (`TOTALS#S<nn>`, shared/db/counters.ts), updated in the same transaction as the change; `getUserStats` sums them.
+ */
 export const userStatsKey = { pk: 'STATS#USERS', sk: 'TOTALS' };
 
 /** A profile counts as complete once the three fields the task forms need are all filled in. */
@@ -174,10 +178,11 @@ export const userStatsAttribute = (role: Role, status: UserStatus) => `${role}_$
 
 /**
  * The Update part of a TransactWrite item that moves the user-statistics counters, e.g. +1 student/active on
- * registration, or -1 student/active +1 student/suspended on a status change. Spread it into
+ * registration, or -1 student/active +1 student/suspended on a status change, on one shard of the counter
+ * (random unless given: concurrent sign-ups then rarely touch the same item). Spread it into
  * `{ Update: { TableName, ...userStatsUpdate([...]) } }` in the same transaction as the user write.
  */
-export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta: number }[]) {
+export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta: number }[], shard = randomCounterShard()) {
   const sums = new Map<string, number>();
   for (const d of deltas) {
     const name = userStatsAttribute(d.role, d.status);
@@ -193,11 +198,34 @@ export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta:
     return `#c${i} :c${i}`;
   });
   return {
-    Key: userStatsKey,
+    Key: { pk: userStatsKey.pk, sk: counterShardSk(userStatsKey.sk, shard) },
     UpdateExpression: `ADD ${adds.join(', ')}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+const ROLES: readonly Role[] = ['student', 'admin'];
+const USER_STATUSES: readonly UserStatus[] = ['active', 'inactive', 'suspended'];
+
+export interface UserStats {
+  /** Users per `<role>_<status>` (`student_active`, `admin_suspended`, ...), every combination present. */
+  byRoleStatus: Record<string, number>;
+  byRole: Record<Role, number>;
+  byStatus: Record<UserStatus, number>;
+  total: number;
+}
+
+/**
+ * The user statistics: every shard of `STATS#USERS/TOTALS` (and the unsharded item written before sharding)
+ * summed. One strongly consistent Query of at most COUNTER_SHARDS + 1 small items.
+ */
+export async function getUserStats(db: Db): Promise<UserStats> {
+  const names = ROLES.flatMap((role) => USER_STATUSES.map((status) => userStatsAttribute(role, status)));
+  const byRoleStatus = sumCounters(await queryCounterItems(db, userStatsKey.pk, { beginsWith: userStatsKey.sk }), names);
+  const byRole = Object.fromEntries(ROLES.map((role) => [role, USER_STATUSES.reduce((n, status) => n + byRoleStatus[userStatsAttribute(role, status)], 0)])) as Record<Role, number>;
+  const byStatus = Object.fromEntries(USER_STATUSES.map((status) => [status, ROLES.reduce((n, role) => n + byRoleStatus[userStatsAttribute(role, status)], 0)])) as Record<UserStatus, number>;
+  return { byRoleStatus, byRole, byStatus, total: byRole.student + byRole.admin };
 }
 
 // ---- Users domain (functions/users): directory lists, profile edits, avatar, status changes ----------
@@ -412,3 +440,4 @@ export async function getUserIdByGoogleSub(db: Db, sub: string): Promise<string 
   const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userKeys.google(sub) }));
   return out.Item?.userId as string | undefined;
 }
+
