@@ -7,8 +7,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../../shared/db/client.ts';
 import { chatKeys } from '../../shared/db/entities/chat.ts';
 import { getTaskStats } from '../../shared/db/entities/task-stats.ts';
-import { userStatsKey } from '../../shared/db/entities/user.ts';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { getUserStats } from '../../shared/db/entities/user.ts';
 
 export interface LoadOptions {
   apiUrl: string;
@@ -107,7 +106,7 @@ async function listAllTasks(apiUrl: string, token: string): Promise<number> {
 
 export async function runLoad(options: LoadOptions, progress: (line: string) => void = () => undefined): Promise<LoadResult> {
   const { apiUrl, db } = options;
-  const usersBefore = await countStudents(db);
+  const usersBefore = (await getUserStats(db)).byRole.student;
   const tasksBefore = (await getTaskStats(db)).totals;
 
   // Students sign up through the API, all at once: every sign-up writes the user counters.
@@ -186,7 +185,7 @@ export async function runLoad(options: LoadOptions, progress: (line: string) => 
     )
   ).reduce((a, b) => a + b, 0);
   const chatSeqs = (await Promise.all(students.map((s) => lastSeq(apiUrl, s)))).reduce((a, b) => a + b, 0);
-  const usersAfter = await countStudents(db);
+  const usersAfter = (await getUserStats(db)).byRole.student;
   const tasksAfter = (await getTaskStats(db)).totals;
 
   const created = byOp['POST /tasks'].ok;
@@ -222,10 +221,3 @@ async function lastSeq(apiUrl: string, s: LoadStudent): Promise<number> {
   return page.body.data[0]?.seq ?? 0;
 }
 
-/** Students in every status, as the user-statistics counters say. */
-async function countStudents(db: Db): Promise<number> {
-  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: userStatsKey, ConsistentRead: true }));
-  return Object.entries(out.Item ?? {})
-    .filter(([name, value]) => name.startsWith('student_') && typeof value === 'number')
-    .reduce((sum, [, value]) => sum + (value as number), 0);
-}

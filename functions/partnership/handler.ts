@@ -15,10 +15,14 @@ const noticeDeps = (log: Logger): PartnershipNoticeDeps => {
 };
 
 export const handler = createHttpHandler(partnershipRoutes, {
-  submitPartnershipRequest: async ({ auth, body, request, log }) => {
-    const created = await submitPartnershipRequest(getDb(), auth, body, request.now);
-    await announceNewRequest(noticeDeps(log), created);
-    return reply.created(requestView(created));
+  submitPartnershipRequest: {
+    run: async ({ auth, body, request, log }) => {
+      const created = await submitPartnershipRequest(getDb(), auth, body, request.now);
+      await announceNewRequest(noticeDeps(log), created);
+      return reply.created(requestView(created));
+    },
+    // A retry with the same Idempotency-Key answers the request as it is now (a cancelled one is gone: 409).
+    replay: async ({ auth, resourceIds: [requestId] }) => requestView(await loadRequestFor(getDb(), auth, requestId)),
   },
   listPartnershipRequests: async ({ auth, query }) => {
     const page = await listPartnershipRequests(getDb(), auth, query);

@@ -118,34 +118,24 @@ export async function loadRequestFor(db: Db, actor: AuthUser, requestId: string)
 
 /**
  * One page, newest first: the list entries of the caller's scope (admins: all; students: their own) narrowed
- * by status and urgency (each combination is its own partition), `search` a bounded filter on the entries;
- * then one BatchGet of the requests. `page` walks from the start, one Query per skipped page.
+ * by status and urgency (each combination is its own partition), `search` a filter on the entries; then one
+ * BatchGet of the requests. `page` skips entries inside the same Query; both draw from the request's read budget.
  */
 export async function listPartnershipRequests(db: Db, actor: AuthUser, query: ListQuery): Promise<Page<PartnershipRequest>> {
   const scope = actor.role === 'admin' ? ({ kind: 'all' } as const) : ({ kind: 'user', userId: actor.id } as const);
   const search = query.search?.toLowerCase();
-  const readPage = (cursor?: string) =>
-    queryPage(
-      db,
-      {
-        partition: { name: 'pk', value: partnershipKeys.listPartition(scope, query.status, query.urgency) },
-        ascending: false,
-        filter: search
-          ? { FilterExpression: 'contains(#searchText, :search)', ExpressionAttributeNames: { '#searchText': 'searchText' }, ExpressionAttributeValues: { ':search': search } }
-          : undefined,
-      },
-      { limit: query.limit, cursor },
-      (item) => item.requestId as string,
-    );
-  let cursor = query.cursor;
-  if (!cursor && query.page && query.page > 1) {
-    for (let skipped = 1; skipped < query.page; skipped++) {
-      const skippedPage = await readPage(cursor);
-      if (!skippedPage.nextCursor) return { items: [] };
-      cursor = skippedPage.nextCursor;
-    }
-  }
-  const page = await readPage(cursor);
+  const page = await queryPage(
+    db,
+    {
+      partition: { name: 'pk', value: partnershipKeys.listPartition(scope, query.status, query.urgency) },
+      ascending: false,
+      filter: search
+        ? { FilterExpression: 'contains(#searchText, :search)', ExpressionAttributeNames: { '#searchText': 'searchText' }, ExpressionAttributeValues: { ':search': search } }
+        : undefined,
+    },
+    { limit: query.limit, cursor: query.cursor, page: query.page },
+    (item) => item.requestId as string,
+  );
   const byId = new Map(
     (await batchGetItems(db, page.items.map((id) => partnershipKeys.request(id)))).map((item) => {
       const r = fromRequestItem(item);

@@ -122,6 +122,7 @@ export const partnershipRoutes = {
     body: SubmitPartnershipRequestBody,
     response: PartnershipRequestView,
     successStatus: 201,
+    idempotent: {},
   }),
   listPartnershipRequests: defineRoute({
     method: 'GET',

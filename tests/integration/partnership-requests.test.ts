@@ -392,3 +392,21 @@ describe('what a list page costs', () => {
     }
   });
 });
+
+describe('a retried submission (Idempotency-Key)', () => {
+  it('answers the first request again without a second request, and refuses the key with another body', async () => {
+    const student = await seedStudent();
+    const headers = { 'idempotency-key': `preq-${Date.now()}` };
+
+    const first = await api.post('/partnership-requests', validBody(), { token: student.token, headers });
+    const retry = await api.post('/partnership-requests', validBody(), { token: student.token, headers });
+    const otherBody = await api.post('/partnership-requests', validBody({ urgency: 'high' }), { token: student.token, headers });
+
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body.data).toEqual(first.body.data);
+    expect(otherBody.status).toBe(409);
+    expect(await listIds(student)).toEqual([first.body.data.id]);
+  });
+});
