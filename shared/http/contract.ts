@@ -20,6 +20,8 @@ export type FunctionName =
   | 'chats'
   | 'notifications'
   | 'partnership'
+  | 'billing'
+  | 'webhook'
   | 'admin';
 
 export interface MultipartSpec {
@@ -48,6 +50,11 @@ export interface RouteDef {
   response?: z.ZodType;
   /** Success status when the handler does not choose one. */
   successStatus?: number;
+  /**
+   * The body reaches the implementation as it arrived (`rawBody`, a string), never parsed: a signature over
+   * the exact bytes (the Stripe webhook) must be checked first. Such a route declares no `body` schema.
+   */
+  rawBody?: boolean;
 }
 
 export function defineRoute<const D extends RouteDef>(route: D): D {
