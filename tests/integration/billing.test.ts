@@ -293,7 +293,7 @@ describe('POST /webhook/stripe', () => {
     const after = await readRevenue(getDb(), { granularity: 'total' });
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(bodies.filter((b) => b.data.duplicate)).toHaveLength(2);
+    expect(bodies.filter((b: any) => b.data.duplicate)).toHaveLength(2);
     expect((await getBill(student, bill.id)).status).toBe('paid');
     expect((after[0]?.byCurrency.usd?.payments ?? 0) - (before[0]?.byCurrency.usd?.payments ?? 0)).toBe(1);
   });
