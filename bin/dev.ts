@@ -29,6 +29,8 @@ GradHelper local stack is up.
   WebSocket API    ${stack.wsUrl}?token=<access token>
   DynamoDB Local   ${stack.dynamoEndpoint} (table ${stack.tableName})
   S3 emulator      ${stack.s3Endpoint} (bucket ${stack.bucketName})
+  Scheduler API    ${stack.gatewayUrl}/schedules/{name} (one-time schedules, fired when due)
+  Stripe           ${process.env.STRIPE_API_URL ? `emulator at ${process.env.STRIPE_API_URL}, events to ${stack.gatewayUrl}/_function-url/webhook/` : 'your Stripe account (STRIPE_SECRET_KEY); forward events with stripe listen (README)'}
   Mail outbox      ${stack.outboxDir}
   State folder     ${stack.stateDir}
   Backfill         ${backfill.map((r) => `${r.name}: ${r.changed} changed`).join(', ')}

@@ -36,6 +36,10 @@ export interface FunctionPermissions {
   websocket?: boolean;
   /** Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function. */
   scheduler?: boolean;
+  /** Reads the Stripe secrets: `key` the API secret key (STRIPE_SECRET_KEY_ARN), `webhook` also the signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
+  stripe?: 'key' | 'webhook';
+  /** A Lambda Function URL (no IAM auth: the caller proves itself otherwise, e.g. Stripe's signature), a stack output. */
+  functionUrl?: boolean;
   /** MB; default 512. More memory is more CPU: scrypt in auth is CPU-bound. */
   memoryMb?: number;
   /** Seconds; default 10 (the HTTP API's integration timeout is 30). */
@@ -59,6 +63,12 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // websocket + ses: admins are told of new requests and students of decisions (notify()).
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // Stripe key: payment intents, and cancelling the open one before an edit; scheduler: each bill's due date
+  // invokes this function; websocket + ses: the student is told of new and overdue bills.
+  billing: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: true, stripe: 'key' },
+  // Stripe's events: the signing secret checks them, the key refunds a payment for a cancelled bill; a Function
+  // URL is the endpoint registered with Stripe (POST /webhook/stripe on the HTTP API reaches the same code).
+  webhook: { table: 'readwrite', websocket: true, ses: true, stripe: 'webhook', functionUrl: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },

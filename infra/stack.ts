@@ -16,6 +16,8 @@ import { JwtSigningSecret } from './constructs/jwt-secret.ts';
 import { Mailer } from './constructs/mailer.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
 import { ReminderScheduler } from './constructs/scheduler.ts';
+import { StripeSecrets } from './constructs/stripe-secrets.ts';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { FileStorage } from './constructs/storage.ts';
 import { AppTable } from './constructs/table.ts';
 import { RealtimeApi } from './constructs/websocket-api.ts';
@@ -52,6 +54,7 @@ export class GradHelperStack extends Stack {
   /** Every Lambda by endpoint group name (plus `realtime`). */
   readonly functions = new Map<string, ProjectFunction>();
   private scheduler?: ReminderScheduler;
+  private stripeSecrets?: StripeSecrets;
 
   constructor(scope: Construct, id: string, props: GradHelperStackProps = {}) {
     super(scope, id, { description: 'GradHelper backend: HTTP + WebSocket APIs, one DynamoDB table, one S3 bucket', ...props });
@@ -109,6 +112,15 @@ export class GradHelperStack extends Stack {
       if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
       if (perms.fanOut && fanOut) fn.bindFanOut(fanOut);
       if (perms.scheduler) fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')));
+      if (perms.stripe) fn.bindStripe((this.stripeSecrets ??= new StripeSecrets(this, 'stripe')), perms.stripe);
+      if (perms.functionUrl) {
+        // Stripe signs every delivery; the handler checks the signature on the raw body before anything else.
+        const url = fn.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+        new CfnOutput(this, name === 'webhook' ? 'StripeWebhookUrl' : `${name}FunctionUrl`, {
+          value: url.url,
+          description: name === 'webhook' ? 'Register this URL as the Stripe webhook endpoint (docs/deploy.md)' : `Function URL of ${name}`,
+        });
+      }
       fn.acknowledge(
         'AwsSolutions-L1',
         'Pinned to Node.js 22 (LTS), the runtime the bundles target and the design names; Node.js 24 becomes the runtime through a deliberate upgrade of runtime, esbuild target and CI together, not by a linter.',
@@ -145,6 +157,10 @@ export class GradHelperStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table (npm run create-admin -- --table <this>)' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Private files bucket' });
     new CfnOutput(this, 'JwtSecretArn', { value: this.jwtSecret.secret.secretArn, description: 'Access-token signing key in Secrets Manager' });
+    if (this.stripeSecrets) {
+      new CfnOutput(this, 'StripeSecretKeyArn', { value: this.stripeSecrets.secretKey.secretArn, description: 'Put the Stripe API secret key here (docs/deploy.md)' });
+      new CfnOutput(this, 'StripeWebhookSecretArn', { value: this.stripeSecrets.webhookSecret.secretArn, description: "Put the webhook endpoint's signing secret here (docs/deploy.md)" });
+    }
 
   }
 }

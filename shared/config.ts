@@ -61,6 +61,19 @@ const ConfigSchema = z.object({
    * at the default limit (50 x 20 + 1).
    */
   LIST_READ_BUDGET: z.coerce.number().int().min(101).default(2000),
+  /** EventBridge Scheduler group of this stack's one-time schedules (bill due dates) and the role they run as; set by the stack. */
+  SCHEDULE_GROUP_NAME: z.string().optional(),
+  SCHEDULER_ROLE_ARN: z.string().optional(),
+  /** Stripe API secret key, directly (local, test mode) or from Secrets Manager (AWS). Neither: payments answer 503. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY_ARN: z.string().optional(),
+  /** Signing secret of the webhook endpoint (`whsec_...`), directly or from Secrets Manager. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET_ARN: z.string().optional(),
+  /** Another Stripe API base URL (the local emulator, `http://localhost:3001/_stripe`); unset: api.stripe.com. */
+  STRIPE_API_URL: z.string().url().optional(),
+  /** Currency of a bill that names none (ISO code, lower case). */
+  BILLING_DEFAULT_CURRENCY: z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']).default('usd'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

@@ -16,6 +16,7 @@ import type { AppTable } from './table.ts';
 import type { RealtimeApi } from './websocket-api.ts';
 import type { Mailer } from './mailer.ts';
 import type { ReminderScheduler } from './scheduler.ts';
+import type { StripeSecrets } from './stripe-secrets.ts';
 
 
 export interface ProjectFunctionProps {
@@ -184,6 +185,15 @@ export class ProjectFunction extends Construct {
   /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN: one-time schedules in the app's group that invoke this function. */
   bindScheduler(scheduler: ReminderScheduler): this {
     scheduler.allow(this);
+    return this;
+  }
+
+  /** STRIPE_SECRET_KEY_ARN (and STRIPE_WEBHOOK_SECRET_ARN) with read access to exactly those secrets. */
+  bindStripe(secrets: StripeSecrets, access: 'key' | 'webhook'): this {
+    const granted = access === 'webhook' ? [secrets.secretKey, secrets.webhookSecret] : [secrets.secretKey];
+    this.addEnvironment('STRIPE_SECRET_KEY_ARN', secrets.secretKey.secretArn);
+    if (access === 'webhook') this.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', secrets.webhookSecret.secretArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StripeSecretsRead', actions: ['secretsmanager:GetSecretValue'], resources: granted.map((s) => s.secretArn) }));
     return this;
   }
 

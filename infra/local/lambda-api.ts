@@ -62,3 +62,27 @@ export function createLambdaApiEmulator(options: { functions: readonly string[] 
     },
   };
 }
+
+export const FUNCTION_URL_PATH = '/_function-url';
+
+/**
+ * Lambda Function URLs on the local gateway: `<gateway>/_function-url/<name>/...` invokes that function's
+ * handler with the payload-2.0 event a Function URL sends (route key `$default`), as the Stripe webhook's
+ * URL does in AWS.
+ */
+export function createFunctionUrlEmulator(options: { functions: readonly string[] }): GatewayExtension {
+  return {
+    async handleRequest(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const match = new RegExp(`^${FUNCTION_URL_PATH}/([^/]+)(/.*)?$`).exec(url.pathname);
+      if (!match || !options.functions.includes(match[1])) return false;
+      const { buildHttpEvent } = await import('./gateway.ts');
+      const event = buildHttpEvent({ method: req.method ?? 'GET', path: match[2] ?? '/', routeKey: '$default', headers: req.headers, rawQueryString: url.search.slice(1), body });
+      const handler = await loadHandler(match[1]);
+      const result = (await handler(event, lambdaContext(match[1], event.requestContext.requestId))) as { statusCode?: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
+      res.writeHead(result.statusCode ?? 200, result.headers ?? {});
+      res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+      return true;
+    },
+  };
+}

@@ -9,6 +9,8 @@ import { startDynamoDbLocal, ensureTable, type DynamoDbLocal } from './dynamodb-
 import { startS3Emulator, ensureBucket, S3RVER_CREDENTIALS, type S3Emulator } from './s3-emulator.ts';
 import { startGateway, API_BASE_PATH, type Gateway, type GatewayExtension } from './gateway.ts';
 import { localExtensions } from './extensions.ts';
+import { STRIPE_EMULATOR_PATH } from './stripe-api.ts';
+import { resetStripeForTests } from '../../shared/payments/stripe.ts';
 
 export interface LocalStackOptions {
   /** Folder for persistent state (database files, S3 objects, outbox). */
@@ -52,11 +54,23 @@ export interface LocalEndpoints {
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 
+/** The key the functions use against the local Stripe emulator. */
+export const EMULATED_STRIPE_KEY = 'sk_test_local_emulator';
+
 /** The signing secret persists with the state so tokens survive a restart of `npm start`. */
 function localJwtSecret(stateDir: string): string {
   const file = join(stateDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** The local webhook signing secret (STRIPE_WEBHOOK_SECRET wins), kept with the state like the JWT key. */
+function localStripeWebhookSecret(stateDir: string): string {
+  const file = join(stateDir, 'stripe-webhook-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }
@@ -97,14 +111,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WEBSOCKET_ENDPOINT: gatewayUrl,
       AWS_ENDPOINT_URL_LAMBDA: gatewayUrl,
       FANOUT_FUNCTION_NAME: 'fanout',
+      AWS_ENDPOINT_URL_SCHEDULER: gatewayUrl,
+      SCHEDULE_GROUP_NAME: 'gradhelper-local',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/gradhelper-local-scheduler',
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,
       ...options.env,
     });
+    // No Stripe key: Stripe is emulated on the gateway. With STRIPE_SECRET_KEY, the real (test-mode) Stripe is
+    // used and its events reach the webhook through `stripe listen --forward-to` (README).
+    const emulateStripe = !process.env.STRIPE_SECRET_KEY || process.env.STRIPE_SECRET_KEY === EMULATED_STRIPE_KEY;
+    process.env.STRIPE_WEBHOOK_SECRET = options.env?.STRIPE_WEBHOOK_SECRET ?? process.env.STRIPE_WEBHOOK_SECRET ?? localStripeWebhookSecret(stateDir);
+    if (emulateStripe) {
+      process.env.STRIPE_SECRET_KEY = EMULATED_STRIPE_KEY;
+      process.env.STRIPE_API_URL = `${gatewayUrl}${STRIPE_EMULATOR_PATH}`;
+    }
     resetConfigForTests();
+    resetStripeForTests();
 
-    extensions.push(...(await localExtensions({ gatewayUrl, stateDir })));
+    extensions.push(...(await localExtensions({ gatewayUrl, stateDir, ...(emulateStripe ? { stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET } : {}) })));
     gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
     const g = gateway;
     // Scripts run beside the stack (npm run create-admin) find its emulators and table here.

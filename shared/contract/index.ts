@@ -9,6 +9,7 @@ import { chatsRoutes } from './chats.ts';
 import { notificationsRoutes } from './notifications.ts';
 import { partnershipRoutes } from './partnership.ts';
 import { adminRoutes } from './admin.ts';
+import { billingRoutes, webhookRoutes } from './billing.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   system: systemRoutes,
@@ -19,6 +20,8 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   chats: chatsRoutes,
   notifications: notificationsRoutes,
   partnership: partnershipRoutes,
+  billing: billingRoutes,
+  webhook: webhookRoutes,
   admin: adminRoutes,
 };
 

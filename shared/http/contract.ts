@@ -24,6 +24,8 @@ export type FunctionName =
   | 'chats'
   | 'notifications'
   | 'partnership'
+  | 'billing'
+  | 'webhook'
   | 'admin';
 
 export interface MultipartSpec {
@@ -58,6 +60,11 @@ export interface RouteDef {
    * `{ run, replay }`, where `replay` rebuilds the answer from the ids stored from the first one.
    */
   idempotent?: IdempotencySpec;
+  /**
+   * The body reaches the implementation as it arrived (`rawBody`, a string), never parsed: a signature over
+   * the exact bytes (the Stripe webhook) must be checked first. Such a route declares no `body` schema.
+   */
+  rawBody?: boolean;
 }
 
 export interface IdempotencySpec {

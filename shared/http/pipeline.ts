@@ -32,6 +32,8 @@ export interface RouteInput<D extends RouteDef> {
   query: Infer<D['query']>;
   body: Infer<D['body']>;
   files: UploadedFile[];
+  /** The body as it arrived (UTF-8), for routes that declare `rawBody`; empty otherwise. */
+  rawBody: string;
   auth: D['access'] extends 'public' ? undefined : AuthUser;
   request: RequestInfo;
   log: Logger;
@@ -233,11 +235,12 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
 
     const params = parseWith(route.params, event.pathParameters, 'params');
     const query = parseWith(route.query, withoutEmptyValues(event.queryStringParameters), 'query');
-    const parsed = await parseBody(event, route);
+    const parsed = route.rawBody ? { body: undefined, files: [] } : await parseBody(event, route);
     const body = parseWith(route.body, parsed.body, 'body');
     const log = state.log.child({ route: routeKey(route), userId: auth?.id });
+    const raw = route.rawBody ? rawBody(event).toString('utf8') : '';
 
-    const input = { params, query, body, files: parsed.files, auth, request, log } as RouteInput<RouteDef>;
+    const input = { params, query, body, files: parsed.files, rawBody: raw, auth, request, log } as RouteInput<RouteDef>;
     const run = async () => {
       const result = await implement(input);
       return result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);

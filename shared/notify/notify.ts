@@ -41,6 +41,11 @@ export interface NotifyInput {
   data?: Record<string, unknown>;
   /** Path in the web app the e-mail links to, e.g. `/tasks/task_01...`. */
   link?: string;
+  /**
+   * The e-mail switch that governs this notice when its type's own does not fit (a `system` notice that is a
+   * payment reminder follows `email.paymentReminders`); push still follows the type.
+   */
+  emailPreference?: 'paymentReminders';
 }
 
 export interface NotifyResult {
@@ -70,7 +75,8 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   // The profile's `notifications` and `emailUpdates` (PUT /users/profile) are master switches over the
   // per-category ones: a user who turned e-mail updates off in their profile gets no e-mail at all.
   const [preferences, user] = await Promise.all([getNotificationPreferences(deps.db, input.userId), getUserById(deps.db, input.userId)]);
-  const category = preferenceCategory(input.type);
+  const typeCategory = preferenceCategory(input.type);
+  const category = input.emailPreference ? { ...(typeCategory === 'always' ? {} : typeCategory), email: input.emailPreference } : typeCategory;
   const pushAllowed = category === 'always' || (user?.preferences.notifications !== false && (!category.push || preferences.push[category.push]));
   const emailAllowed =
     category !== 'always' && Boolean(category.email) && preferences.email[category.email!] && user?.preferences.emailUpdates !== false;

@@ -24,11 +24,6 @@ const NOT_YET_BUILT = [
   'GET /analytics/dashboard',
   'GET /analytics/revenue',
   'GET /analytics/tasks',
-  'GET /bills',
-  'POST /bills',
-  'GET /bills/{billId}',
-  'PUT /bills/{billId}',
-  'POST /bills/{billId}/payment-intent',
   'GET /meetings',
   'POST /meetings',
   'GET /meetings/{meetingId}',
@@ -36,9 +31,7 @@ const NOT_YET_BUILT = [
   'DELETE /meetings/{meetingId}',
   'POST /meetings/{meetingId}/join',
   'PUT /meetings/{meetingId}/status',
-  'GET /payments/history',
   'GET /reports/tasks',
-  'POST /webhook/stripe',
 ];
 
 const DEVIATIONS_PATH = new URL('../../docs/spec-deviations.md', import.meta.url);

@@ -72,7 +72,7 @@ function expectedActions(entry: FunctionPermissions): Set<string> {
     if (entry.bucket.prefixes.length > 0) actions.push('s3:GetObject');
     if (entry.bucket.prefixes.length > 0 && entry.bucket.access === 'readwrite') actions.push('s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload');
   }
-  if (entry.jwtSecret) actions.push('secretsmanager:GetSecretValue');
+  if (entry.jwtSecret || entry.stripe) actions.push('secretsmanager:GetSecretValue');
   if (entry.ses) actions.push('ses:SendEmail');
   if (entry.websocket) actions.push('execute-api:ManageConnections');
   if (entry.fanOut) actions.push('lambda:InvokeFunction');
@@ -146,8 +146,9 @@ describe('HTTP API', () => {
 
   it('lets API Gateway invoke each function through one permission scoped to this API', () => {
     for (const fn of fnNames().filter((f) => !isNonHttp(f))) {
+      // (A function with a Function URL also has the URL's public-invoke permissions, which carry no SourceArn.)
       const permissions = Object.values(resourcesOf('AWS::Lambda::Permission')).filter(
-        (p) => p.Properties.FunctionName?.['Fn::GetAtt']?.[0] === idOf(stack.functions.get(fn)!.function),
+        (p) => p.Properties.FunctionName?.['Fn::GetAtt']?.[0] === idOf(stack.functions.get(fn)!.function) && p.Properties.SourceArn,
       );
       expect(permissions, fn).toHaveLength(1);
       expect(flat(permissions[0].Properties.SourceArn)).toContain(`<${idOf(stack.httpApi.api)}>/*`);
@@ -315,7 +316,7 @@ describe('JWT signing secret', () => {
 describe('stack outputs', () => {
   it('name the HTTP API URL with /v1, the WebSocket URL, the table, the bucket and the secret', () => {
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['BucketName', 'HttpApiUrl', 'JwtSecretArn', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['BucketName', 'HttpApiUrl', 'JwtSecretArn', 'StripeSecretKeyArn', 'StripeWebhookSecretArn', 'StripeWebhookUrl', 'TableName', 'WebSocketUrl']);
     expect(flat(outputs.HttpApiUrl.Value)).toBe(`<${idOf(stack.httpApi.api)}.ApiEndpoint>/v1`);
     expect(flat(outputs.WebSocketUrl.Value)).toMatch(/^wss:\/\/.+\/ws$/);
   });
@@ -384,13 +385,27 @@ describe('permissions', () => {
     }
   });
 
+  it('the Stripe webhook is the webhook function\'s URL (no IAM auth: Stripe signs each event), a stack output', () => {
+    const urls = Object.values(resourcesOf('AWS::Lambda::Url'));
+    expect(urls).toHaveLength(1);
+    expect(urls[0].Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [idOf(stack.functions.get('webhook')!.function), 'Arn'] } });
+    expect(template.findOutputs('StripeWebhookUrl').StripeWebhookUrl.Value).toBeDefined();
+  });
+
+  it('only billing reads the Stripe API key, and only the webhook also reads the signing secret', () => {
+    const stripeReads = (fn: string) => grantsOf(fn).filter((g) => g.action === 'secretsmanager:GetSecretValue' && g.resource.includes('stripe')).map((g) => g.resource).sort();
+    expect(fnNames().filter((fn) => stripeReads(fn).length > 0).sort()).toEqual(['billing', 'webhook']);
+    expect(stripeReads('billing')).toHaveLength(1);
+    expect(stripeReads('webhook')).toHaveLength(2);
+  });
+
   it('every function that verifies tokens (a non-public route, or realtime) reads the signing secret; system does not', () => {
-    const readers = fnNames().filter((fn) => actionsOf(fn).has('secretsmanager:GetSecretValue'));
+    const readers = fnNames().filter((fn) => grantsOf(fn).some((g) => g.action === 'secretsmanager:GetSecretValue' && !g.resource.includes('stripe')));
     const needTokens = new Set([...allRoutes.filter((r) => r.access !== 'public').map((r) => r.fn), 'auth', 'realtime']);
     for (const fn of needTokens) expect(readers, fn).toContain(fn);
     expect(readers).not.toContain('system');
     for (const fn of readers) {
-      expect(grantsOf(fn).filter((g) => g.action === 'secretsmanager:GetSecretValue').map((g) => g.resource)).toEqual([`<${idOf(stack.jwtSecret.secret)}>`]);
+      expect(grantsOf(fn).filter((g) => g.action === 'secretsmanager:GetSecretValue' && !g.resource.includes('stripe')).map((g) => g.resource)).toEqual([`<${idOf(stack.jwtSecret.secret)}>`]);
     }
   });
 });
