@@ -57,6 +57,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
   // websocket + ses: admins are told of new requests and students of decisions (notify()).
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
+  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: true },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.

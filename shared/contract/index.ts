@@ -8,6 +8,7 @@ import { tasksRoutes } from './tasks.ts';
 import { chatsRoutes } from './chats.ts';
 import { notificationsRoutes } from './notifications.ts';
 import { partnershipRoutes } from './partnership.ts';
+import { meetingsRoutes } from './meetings.ts';
 import { adminRoutes } from './admin.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
@@ -19,6 +20,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   chats: chatsRoutes,
   notifications: notificationsRoutes,
   partnership: partnershipRoutes,
+  meetings: meetingsRoutes,
   admin: adminRoutes,
 };
 

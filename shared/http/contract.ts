@@ -20,6 +20,7 @@ export type FunctionName =
   | 'chats'
   | 'notifications'
   | 'partnership'
+  | 'meetings'
   | 'admin';
 
 export interface MultipartSpec {
