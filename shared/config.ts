@@ -40,6 +40,19 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
   MAX_DIRECT_UPLOAD_BYTES: intFromEnv(100 * 1024 * 1024),
+  /** EventBridge Scheduler group of this stack's one-time schedules (bill due dates) and the role they run as; set by the stack. */
+  SCHEDULE_GROUP_NAME: z.string().optional(),
+  SCHEDULER_ROLE_ARN: z.string().optional(),
+  /** Stripe API secret key, directly (local, test mode) or from Secrets Manager (AWS). Neither: payments answer 503. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY_ARN: z.string().optional(),
+  /** Signing secret of the webhook endpoint (`whsec_...`), directly or from Secrets Manager. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET_ARN: z.string().optional(),
+  /** Another Stripe API base URL (the local emulator, `http://localhost:3001/_stripe`); unset: api.stripe.com. */
+  STRIPE_API_URL: z.string().url().optional(),
+  /** Currency of a bill that names none (ISO code, lower case). */
+  BILLING_DEFAULT_CURRENCY: z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']).default('usd'),
   /**
    * When meeting reminders go out, before the start: comma-separated durations (`24h,15m`; units s, m, h, d).
    * Offsets already past when a meeting is booked or moved are skipped.
@@ -63,10 +76,6 @@ const ConfigSchema = z.object({
     .string()
     .default('https://meet.jit.si/gradhelper-{meetingId}')
     .refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}'),
-  /** EventBridge Scheduler group of the app's one-time schedules; unset: reminders are not scheduled (logged). */
-  SCHEDULE_GROUP_NAME: z.string().optional(),
-  /** Role the Scheduler assumes to invoke the reminders function. */
-  SCHEDULER_ROLE_ARN: z.string().optional(),
   /** The reminders function (target of every meeting schedule). */
   MEETING_REMINDERS_FUNCTION_ARN: z.string().optional(),
   /** Queue for schedule invocations that still fail after the schedule's retries. */

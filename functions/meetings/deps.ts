@@ -4,10 +4,9 @@ import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { notify } from '#shared/notify/notify.ts';
 import { defaultNotifyDeps } from '#shared/notify/deps.ts';
-import { configuredSchedules } from '#shared/scheduler/schedules.ts';
 import type { MeetingSettings } from './meetings.ts';
 import type { MeetingNoticeDeps } from './notices.ts';
-import type { ScheduleSyncDeps } from './schedules.ts';
+import { configuredSchedules, type ScheduleSyncDeps } from './schedules.ts';
 
 export const meetingSettings = (): MeetingSettings => {
   const config = getConfig();
@@ -22,6 +21,7 @@ export const noticeDeps = (log: Logger): MeetingNoticeDeps => {
 export const scheduleDeps = (log: Logger): ScheduleSyncDeps => ({
   db: getDb(),
   schedules: configuredSchedules(),
+  targetArn: getConfig().MEETING_REMINDERS_FUNCTION_ARN ?? '',
   offsets: getConfig().MEETING_REMINDER_OFFSETS,
   now: () => new Date(),
   log,

@@ -7,7 +7,22 @@ import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { getMeeting, meetingKeys, type Meeting } from '#shared/db/entities/meeting.ts';
-import type { OneTimeSchedule, Schedules } from '#shared/scheduler/schedules.ts';
+import { deleteOneTimeSchedule, putOneTimeSchedule, schedulesConfigured, type OneTimeSchedule } from '#shared/schedules/one-time.ts';
+import { getConfig } from '#shared/config.ts';
+
+/** The Scheduler calls this domain makes (shared/schedules/one-time.ts, or a test double for failures). */
+export interface Schedules {
+  /** Creates the schedule, or moves one of that name. */
+  put(schedule: OneTimeSchedule): Promise<void>;
+  /** Deletes it; a missing one is fine. */
+  delete(name: string): Promise<void>;
+}
+
+/** The configured Scheduler, or undefined when this deployment has no schedule group or reminders function. */
+export function configuredSchedules(): Schedules | undefined {
+  if (!schedulesConfigured() || !getConfig().MEETING_REMINDERS_FUNCTION_ARN) return undefined;
+  return { put: putOneTimeSchedule, delete: deleteOneTimeSchedule };
+}
 
 /** What a reminder schedule hands the reminders function. */
 export interface ReminderPayload {
@@ -35,17 +50,19 @@ export function scheduleNamesOf(m: Pick<Meeting, 'id' | 'startAt' | 'endAt'>, of
 }
 
 /** The schedules a meeting should have now: none unless scheduled; reminders whose time is still ahead; its end. */
-export function desiredSchedules(m: Meeting, offsets: number[], now: Date): OneTimeSchedule[] {
+export function desiredSchedules(m: Meeting, offsets: number[], now: Date, targetArn: string): OneTimeSchedule[] {
   if (m.status !== 'scheduled') return [];
   const start = Date.parse(m.startAt);
   const reminders = offsets
     .filter((o) => start - o * 1000 > now.getTime() + 1000)
     .map((offsetSeconds) => ({
       name: reminderScheduleName(m, offsetSeconds),
+      targetArn,
+      description: `Reminder ${offsetSeconds}s before meeting ${m.id}`,
       at: new Date(start - offsetSeconds * 1000),
       input: { kind: 'meeting.reminder', meetingId: m.id, startAt: m.startAt, offsetSeconds } satisfies ReminderPayload,
     }));
-  return [...reminders, { name: endScheduleName(m), at: new Date(m.endAt), input: { kind: 'meeting.end', meetingId: m.id, endAt: m.endAt } satisfies MeetingEndPayload }];
+  return [...reminders, { name: endScheduleName(m), targetArn, description: `End of meeting ${m.id}`, at: new Date(m.endAt), input: { kind: 'meeting.end', meetingId: m.id, endAt: m.endAt } satisfies MeetingEndPayload }];
 }
 
 /** Names the previous state had that the current one does not. */
@@ -59,6 +76,8 @@ export interface ScheduleSyncDeps {
   db: Db;
   /** Undefined: this deployment schedules nothing (the marker stays for a later reconcile). */
   schedules: Schedules | undefined;
+  /** The reminders function every schedule invokes (MEETING_REMINDERS_FUNCTION_ARN). */
+  targetArn: string;
   offsets: number[];
   now: () => Date;
   log: Logger;
@@ -89,7 +108,7 @@ export async function syncMeetingSchedules(deps: ScheduleSyncDeps, meeting: Meet
   const schedules = deps.schedules;
   const attempts = deps.attempts ?? 3;
   const results = await Promise.allSettled([
-    ...desiredSchedules(meeting, deps.offsets, deps.now()).map((s) => withRetries(attempts, () => schedules.create(s))),
+    ...desiredSchedules(meeting, deps.offsets, deps.now(), deps.targetArn).map((s) => withRetries(attempts, () => schedules.put(s))),
     ...obsolete.map((name) => withRetries(attempts, () => schedules.delete(name))),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

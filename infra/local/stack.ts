@@ -97,6 +97,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WEBSOCKET_ENDPOINT: gatewayUrl,
       AWS_ENDPOINT_URL_LAMBDA: gatewayUrl,
       FANOUT_FUNCTION_NAME: 'fanout',
+      AWS_ENDPOINT_URL_SCHEDULER: gatewayUrl,
+      SCHEDULE_GROUP_NAME: 'gradhelper-local',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/gradhelper-local-scheduler',
+      // Meeting schedules invoke functions/reminders/handler.ts through the Scheduler emulator.
+      MEETING_REMINDERS_FUNCTION_ARN: 'arn:aws:lambda:local:000000000000:function:reminders',
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,
