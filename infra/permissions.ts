@@ -5,9 +5,10 @@ import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
 
 /**
  * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, and the
- * fan-out job that broadcasts to a whole audience when invoked asynchronously.
+ * fan-out job that broadcasts to a whole audience when invoked asynchronously, and the reminders function that
+ * meeting schedules invoke.
  */
-export const nonHttpFunctionNames = ['realtime', 'fanout'] as const;
+export const nonHttpFunctionNames = ['realtime', 'fanout', 'reminders'] as const;
 export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
@@ -34,8 +35,11 @@ export interface FunctionPermissions {
   fanOut?: boolean;
   /** execute-api:ManageConnections on the WebSocket API's @connections (push to clients). */
   websocket?: boolean;
-  /** Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function. */
-  scheduler?: boolean;
+  /**
+   * Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function (`true`) or the
+   * named function (`{ target }`, which then gets the schedules' dead-letter queue as its on-failure destination).
+   */
+  scheduler?: boolean | { target: AnyFunctionName };
   /** MB; default 512. More memory is more CPU: scrypt in auth is CPU-bound. */
   memoryMb?: number;
   /** Seconds; default 10 (the HTTP API's integration timeout is 30). */
@@ -58,11 +62,14 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // websocket + ses: admins are told of new requests and students of decisions (notify()).
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
-  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: true },
+  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: { target: 'reminders' } },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
+  // Meeting reminders (push + notify + e-mail to the participants), end-of-meeting completion, and the recurring
+  // reconcile, which creates and deletes schedules itself.
+  reminders: { table: 'readwrite', websocket: true, ses: true, scheduler: { target: 'reminders' }, timeoutSeconds: 120 },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

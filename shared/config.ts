@@ -77,7 +77,7 @@ const ConfigSchema = z.object({
     .default('https://meet.jit.si/gradhelper-{meetingId}')
     .refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}'),
   /** The reminders function (target of every meeting schedule). */
-  MEETING_REMINDERS_FUNCTION_ARN: z.string().optional(),
+  REMINDERS_FUNCTION_ARN: z.string().optional(),
   /** Queue for schedule invocations that still fail after the schedule's retries. */
   SCHEDULE_DLQ_ARN: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

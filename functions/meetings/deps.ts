@@ -18,10 +18,11 @@ export const noticeDeps = (log: Logger): MeetingNoticeDeps => {
   return { db: getDb(), notify: (input) => notify(notifyDeps, input), log };
 };
 
-export const scheduleDeps = (log: Logger): ScheduleSyncDeps => ({
+/** `ownArn`: the reminders function's own ARN (from its context), which its environment cannot hold. */
+export const scheduleDeps = (log: Logger, ownArn?: string): ScheduleSyncDeps => ({
   db: getDb(),
-  schedules: configuredSchedules(),
-  targetArn: getConfig().MEETING_REMINDERS_FUNCTION_ARN ?? '',
+  schedules: configuredSchedules(ownArn),
+  targetArn: getConfig().REMINDERS_FUNCTION_ARN ?? ownArn ?? '',
   offsets: getConfig().MEETING_REMINDER_OFFSETS,
   now: () => new Date(),
   log,

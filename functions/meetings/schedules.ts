@@ -19,8 +19,8 @@ export interface Schedules {
 }
 
 /** The configured Scheduler, or undefined when this deployment has no schedule group or reminders function. */
-export function configuredSchedules(): Schedules | undefined {
-  if (!schedulesConfigured() || !getConfig().MEETING_REMINDERS_FUNCTION_ARN) return undefined;
+export function configuredSchedules(ownArn?: string): Schedules | undefined {
+  if (!schedulesConfigured() || !(getConfig().REMINDERS_FUNCTION_ARN ?? ownArn)) return undefined;
   return { put: putOneTimeSchedule, delete: deleteOneTimeSchedule };
 }
 
@@ -76,7 +76,7 @@ export interface ScheduleSyncDeps {
   db: Db;
   /** Undefined: this deployment schedules nothing (the marker stays for a later reconcile). */
   schedules: Schedules | undefined;
-  /** The reminders function every schedule invokes (MEETING_REMINDERS_FUNCTION_ARN). */
+  /** The reminders function every schedule invokes (REMINDERS_FUNCTION_ARN). */
   targetArn: string;
   offsets: number[];
   now: () => Date;
@@ -102,7 +102,7 @@ async function withRetries<T>(attempts: number, call: () => Promise<T>): Promise
  */
 export async function syncMeetingSchedules(deps: ScheduleSyncDeps, meeting: Meeting, obsolete: string[]): Promise<boolean> {
   if (!deps.schedules) {
-    deps.log.warn('meeting schedules are not configured (SCHEDULE_GROUP_NAME, SCHEDULER_ROLE_ARN, MEETING_REMINDERS_FUNCTION_ARN): no reminders', { meetingId: meeting.id });
+    deps.log.warn('meeting schedules are not configured (SCHEDULE_GROUP_NAME, SCHEDULER_ROLE_ARN, REMINDERS_FUNCTION_ARN): no reminders', { meetingId: meeting.id });
     return false;
   }
   const schedules = deps.schedules;

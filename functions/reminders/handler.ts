@@ -11,6 +11,8 @@ import { reconcileMeetingSchedules, syncMeetingSchedules, type MeetingSchedulePa
 import { releaseSlots } from '../meetings/slots.ts';
 import { meetingSettings, noticeDeps, scheduleDeps } from '../meetings/deps.ts';
 import type { Meeting } from '#shared/db/entities/meeting.ts';
+import type { Context } from 'aws-lambda';
+import { unqualifiedFunctionArn } from '#shared/schedules/one-time.ts';
 
 const log = createLogger({ service: 'reminders' });
 
@@ -28,17 +30,18 @@ function deps(): ReminderDeps {
   };
 }
 
-async function completeAndTidy(payload: { meetingId: string; endAt: string }) {
+async function completeAndTidy(payload: { meetingId: string; endAt: string }, ownArn?: string) {
   const change = await completeEndedMeeting(deps(), { kind: 'meeting.end', ...payload });
   if (!change) return 'stale';
   await Promise.all([
     releaseSlots(getDb(), log, change.previous!, change.meeting),
-    syncMeetingSchedules(scheduleDeps(log), change.meeting, change.obsoleteSchedules),
+    syncMeetingSchedules(scheduleDeps(log, ownArn), change.meeting, change.obsoleteSchedules),
   ]);
   return 'completed';
 }
 
-export const handler = async (event: RemindersEvent): Promise<{ outcome: string } | Record<string, unknown>> => {
+export const handler = async (event: RemindersEvent, context?: Pick<Context, 'invokedFunctionArn'>): Promise<{ outcome: string } | Record<string, unknown>> => {
+  const ownArn = context?.invokedFunctionArn ? unqualifiedFunctionArn(context.invokedFunctionArn) : undefined;
   switch (event?.kind) {
     case 'meeting.reminder': {
       const outcome = await sendMeetingReminder(deps(), event);
@@ -46,13 +49,13 @@ export const handler = async (event: RemindersEvent): Promise<{ outcome: string 
       return { outcome };
     }
     case 'meeting.end': {
-      const outcome = await completeAndTidy(event);
+      const outcome = await completeAndTidy(event, ownArn);
       log.info('meeting end', { meetingId: event.meetingId, outcome });
       return { outcome };
     }
     case 'meeting.reconcile': {
       const result = await reconcileMeetingSchedules(
-        { ...scheduleDeps(log), completeEnded: async (m: Meeting) => void (await completeAndTidy({ meetingId: m.id, endAt: m.endAt })) },
+        { ...scheduleDeps(log, ownArn), completeEnded: async (m: Meeting) => void (await completeAndTidy({ meetingId: m.id, endAt: m.endAt }, ownArn)) },
         event.minAgeSeconds,
       );
       log.info('meeting schedules reconciled', { ...result });
