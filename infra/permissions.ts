@@ -5,9 +5,10 @@ import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
 
 /**
  * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, and the
- * fan-out job that broadcasts to a whole audience when invoked asynchronously.
+ * fan-out job that broadcasts to a whole audience when invoked asynchronously, and the reminders function that
+ * meeting schedules invoke.
  */
-export const nonHttpFunctionNames = ['realtime', 'fanout'] as const;
+export const nonHttpFunctionNames = ['realtime', 'fanout', 'reminders'] as const;
 export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
@@ -34,8 +35,11 @@ export interface FunctionPermissions {
   fanOut?: boolean;
   /** execute-api:ManageConnections on the WebSocket API's @connections (push to clients). */
   websocket?: boolean;
-  /** Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function. */
-  scheduler?: boolean;
+  /**
+   * Creates, moves and deletes one-time EventBridge Scheduler schedules that invoke this function (`true`) or the
+   * named function (`{ target }`, which then gets the schedules' dead-letter queue as its on-failure destination).
+   */
+  scheduler?: boolean | { target: AnyFunctionName };
   /** Reads the Stripe secrets: `key` the API secret key (STRIPE_SECRET_KEY_ARN), `webhook` also the signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
   stripe?: 'key' | 'webhook';
   /** A Lambda Function URL (no IAM auth: the caller proves itself otherwise, e.g. Stripe's signature), a stack output. */
@@ -62,6 +66,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
   // websocket + ses: admins are told of new requests and students of decisions (notify()).
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
+  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: { target: 'reminders' } },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   // Stripe key: payment intents, and cancelling the open one before an edit; scheduler: each bill's due date
   // invokes this function; websocket + ses: the student is told of new and overdue bills.
@@ -72,6 +78,9 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
+  // Meeting reminders (push + notify + e-mail to the participants), end-of-meeting completion, and the recurring
+  // reconcile, which creates and deletes schedules itself.
+  reminders: { table: 'readwrite', websocket: true, ses: true, scheduler: { target: 'reminders' }, timeoutSeconds: 120 },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

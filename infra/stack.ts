@@ -55,6 +55,10 @@ export class GradHelperStack extends Stack {
   readonly functions = new Map<string, ProjectFunction>();
   private scheduler?: ReminderScheduler;
   private stripeSecrets?: StripeSecrets;
+  /** The schedule group, its invoke role and dead-letter queue, once some function schedules. */
+  get schedulerConstruct(): ReminderScheduler | undefined {
+    return this.scheduler;
+  }
 
   constructor(scope: Construct, id: string, props: GradHelperStackProps = {}) {
     super(scope, id, { description: 'GradHelper backend: HTTP + WebSocket APIs, one DynamoDB table, one S3 bucket', ...props });
@@ -111,7 +115,12 @@ export class GradHelperStack extends Stack {
       if (perms.ses) fn.bindSes(mailer);
       if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
       if (perms.fanOut && fanOut) fn.bindFanOut(fanOut);
-      if (perms.scheduler) fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')));
+      if (perms.scheduler) {
+        const targetName = typeof perms.scheduler === 'object' ? perms.scheduler.target : name;
+        const target = targetName === name ? fn : this.functions.get(targetName);
+        if (!target) throw new Error(`infra/permissions.ts: "${name}" schedules the function "${targetName}", which is made after it or not at all`);
+        fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')), target);
+      }
       if (perms.stripe) fn.bindStripe((this.stripeSecrets ??= new StripeSecrets(this, 'stripe')), perms.stripe);
       if (perms.functionUrl) {
         // Stripe signs every delivery; the handler checks the signature on the raw body before anything else.
@@ -131,6 +140,13 @@ export class GradHelperStack extends Stack {
 
     // Broadcast jobs run here, invoked asynchronously by the functions whose map entry says fanOut.
     if (this.realtimeApi) fanOut = makeFunction('fanout', handlerEntry('fanout'), permissionsOf('fanout', permissions));
+
+    // Meeting schedules invoke the reminders function (made before the meetings function, which targets it); a
+    // recurring schedule has it repair the schedules a failed Scheduler call left wrong.
+    if (this.realtimeApi && permissions.reminders && Object.keys(contract.meetings ?? {}).length > 0) {
+      const reminders = makeFunction('reminders', handlerEntry('reminders'), permissionsOf('reminders', permissions));
+      this.scheduler?.recurring('reconcile-meetings', reminders, 'rate(15 minutes)', { kind: 'meeting.reconcile' });
+    }
 
     // One Lambda per endpoint group that has routes; groups without routes yet deploy nothing.
     for (const [name, routes] of Object.entries(contract)) {

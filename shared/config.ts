@@ -74,6 +74,33 @@ const ConfigSchema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   /** Currency of a bill that names none (ISO code, lower case). */
   BILLING_DEFAULT_CURRENCY: z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']).default('usd'),
+  /**
+   * When meeting reminders go out, before the start: comma-separated durations (`24h,15m`; units s, m, h, d).
+   * Offsets already past when a meeting is booked or moved are skipped.
+   */
+  MEETING_REMINDER_OFFSETS: z
+    .string()
+    .default('24h,15m')
+    .transform((raw, ctx) => {
+      const seconds = raw.split(',').map((part) => {
+        const m = /^\s*(\d{1,6})\s*([smhd])\s*$/.exec(part);
+        return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'] : NaN;
+      });
+      if (seconds.some((s) => !(s > 0))) {
+        ctx.addIssue({ code: 'custom', message: 'must be durations such as 24h,15m (units s, m, h, d)' });
+        return z.NEVER;
+      }
+      return [...new Set(seconds)].sort((a, b) => b - a);
+    }),
+  /** Link given to a virtual meeting booked without one; `{meetingId}` is replaced by the meeting's id. */
+  MEETING_URL_TEMPLATE: z
+    .string()
+    .default('https://meet.jit.si/gradhelper-{meetingId}')
+    .refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}'),
+  /** The reminders function (target of every meeting schedule). */
+  REMINDERS_FUNCTION_ARN: z.string().optional(),
+  /** Queue for schedule invocations that still fail after the schedule's retries. */
+  SCHEDULE_DLQ_ARN: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

@@ -182,9 +182,9 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN: one-time schedules in the app's group that invoke this function. */
-  bindScheduler(scheduler: ReminderScheduler): this {
-    scheduler.allow(this);
+  /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN / SCHEDULE_DLQ_ARN: one-time schedules in the app's group that invoke `target` (default: this function). */
+  bindScheduler(scheduler: ReminderScheduler, target: ProjectFunction = this): this {
+    scheduler.allow(this, target);
     return this;
   }
 

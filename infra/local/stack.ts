@@ -114,6 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SCHEDULER: gatewayUrl,
       SCHEDULE_GROUP_NAME: 'gradhelper-local',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/gradhelper-local-scheduler',
+      // Meeting schedules invoke functions/reminders/handler.ts through the Scheduler emulator.
+      REMINDERS_FUNCTION_ARN: 'arn:aws:lambda:local:000000000000:function:reminders',
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,

@@ -8,6 +8,7 @@ import { tasksRoutes } from './tasks.ts';
 import { chatsRoutes } from './chats.ts';
 import { notificationsRoutes } from './notifications.ts';
 import { partnershipRoutes } from './partnership.ts';
+import { meetingsRoutes } from './meetings.ts';
 import { adminRoutes } from './admin.ts';
 import { billingRoutes, webhookRoutes } from './billing.ts';
 
@@ -22,6 +23,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   partnership: partnershipRoutes,
   billing: billingRoutes,
   webhook: webhookRoutes,
+  meetings: meetingsRoutes,
   admin: adminRoutes,
 };
 

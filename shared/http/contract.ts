@@ -26,6 +26,7 @@ export type FunctionName =
   | 'partnership'
   | 'billing'
   | 'webhook'
+  | 'meetings'
   | 'admin';
 
 export interface MultipartSpec {

@@ -53,6 +53,8 @@ export async function putOneTimeSchedule(s: OneTimeSchedule): Promise<void> {
       RoleArn: config.SCHEDULER_ROLE_ARN!,
       Input: JSON.stringify(s.input),
       RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+      // Invocations that still fail after the retries land here (the stack sets it) instead of vanishing.
+      ...(config.SCHEDULE_DLQ_ARN ? { DeadLetterConfig: { Arn: config.SCHEDULE_DLQ_ARN } } : {}),
     },
   };
   try {

@@ -24,13 +24,6 @@ const NOT_YET_BUILT = [
   'GET /analytics/dashboard',
   'GET /analytics/revenue',
   'GET /analytics/tasks',
-  'GET /meetings',
-  'POST /meetings',
-  'GET /meetings/{meetingId}',
-  'PUT /meetings/{meetingId}',
-  'DELETE /meetings/{meetingId}',
-  'POST /meetings/{meetingId}/join',
-  'PUT /meetings/{meetingId}/status',
   'GET /reports/tasks',
 ];
 

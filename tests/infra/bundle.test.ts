@@ -14,7 +14,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ProjectFunction } from '../../infra/constructs/project-function.ts';
 import { readDeployConfig, mailAddress } from '../../infra/config.ts';
 import { checkPermissionsCoverRoutes, functionPermissions, permissionsOf } from '../../infra/permissions.ts';
-import { defaultHandlerEntry, PROJECT_ROOT } from '../../infra/stack.ts';
+import { defaultHandlerEntry, PROJECT_ROOT, type GradHelperStack } from '../../infra/stack.ts';
+import type { IConstruct } from 'constructs';
 import type { RouteDef } from '../../shared/http/contract.ts';
 import { buildTestStack, contractCoveringEveryGroup } from './fixture.ts';
 
@@ -107,23 +108,48 @@ describe('synth-time checks of the permission map', () => {
 });
 
 describe('a function with `scheduler`', () => {
+  const statementsOf = (stack: GradHelperStack, template: Template, role: IConstruct) => {
+    const roleId = stack.getLogicalId(role.node.defaultChild as never);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  };
+  const fnArn = (stack: GradHelperStack, fn: string) => ({ 'Fn::GetAtt': [stack.getLogicalId(stack.functions.get(fn)!.function.node.defaultChild as never), 'Arn'] });
+
   it('manages schedules only in the app group and passes only the scheduler role, which may invoke only it', () => {
     const { stack, template } = buildTestStack({ permissions: { ...functionPermissions, tasks: { ...functionPermissions.tasks, scheduler: true } } });
     const tasks = stack.functions.get('tasks')!;
-    const roleId = stack.getLogicalId(tasks.role.node.defaultChild as never);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const statements = statementsOf(stack, template, tasks.role);
     const manage = statements.find((s) => s.Sid === 'ManageSchedules');
     expect(JSON.stringify(manage.Resource)).toMatch(/schedule\/".*\{"Ref":"reminders\w+"\}.*"\/\*"/);
     const pass = statements.find((s) => s.Sid === 'PassSchedulerRole');
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      // (billing's due-date schedules share the role: one statement per function it may invoke.)
-      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [stack.getLogicalId(tasks.function.node.defaultChild as never), 'Arn'] } }]) },
-    });
+    const invokes = statementsOf(stack, template, stack.schedulerConstruct!.invokeRole).filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invokes.map((s) => s.Resource)).toEqual(expect.arrayContaining([fnArn(stack, 'tasks')]));
     const env = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(tasks.function.node.defaultChild as never)].Properties.Environment.Variables;
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN']));
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_DLQ_ARN']));
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('lets the meetings function schedule the reminders function, which alone the schedules may invoke, with retries and a dead-letter queue', () => {
+    const { stack, template } = buildTestStack();
+    const scheduler = stack.schedulerConstruct!;
+    const invokes = statementsOf(stack, template, scheduler.invokeRole).filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invokes.map((s) => s.Resource)).toEqual([fnArn(stack, 'reminders')]);
+    const meetingsEnv = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.functions.get('meetings')!.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(meetingsEnv.REMINDERS_FUNCTION_ARN).toEqual(fnArn(stack, 'reminders'));
+    const queueArn = { 'Fn::GetAtt': [stack.getLogicalId(scheduler.deadLetterQueue.node.defaultChild as never), 'Arn'] };
+    expect(meetingsEnv.SCHEDULE_DLQ_ARN).toEqual(queueArn);
+    // The function's own failed asynchronous invocations go to the same queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stack.getLogicalId(stack.functions.get('reminders')!.function.node.defaultChild as never) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: queueArn } },
+    });
+    // The recurring reconcile, with a retry policy and the dead-letter queue.
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: { Arn: fnArn(stack, 'reminders'), Input: JSON.stringify({ kind: 'meeting.reconcile' }), RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: queueArn } },
+    });
   });
 });

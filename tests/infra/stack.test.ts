@@ -61,10 +61,14 @@ function grantsOf(fn: string): Grant[] {
   return grants;
 }
 
+/** Functions some schedule invokes: targets named in infra/permissions.ts, and functions scheduling themselves. */
+const isScheduleTarget = (fn: string) =>
+  Object.entries(functionPermissions).some(([name, e]) => (e.scheduler === true && name === fn) || (typeof e.scheduler === 'object' && e.scheduler.target === fn));
+
 const actionsOf = (fn: string) => new Set(grantsOf(fn).map((g) => g.action));
 
 /** What each capability of infra/permissions.ts means in IAM actions (the specification of bind*). */
-function expectedActions(entry: FunctionPermissions): Set<string> {
+function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
@@ -77,6 +81,8 @@ function expectedActions(entry: FunctionPermissions): Set<string> {
   if (entry.websocket) actions.push('execute-api:ManageConnections');
   if (entry.fanOut) actions.push('lambda:InvokeFunction');
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
+  // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue.
+  if (isScheduleTarget(fn)) actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
   return new Set(actions);
 }
 
@@ -326,7 +332,7 @@ describe('stack outputs', () => {
 
 describe('permissions', () => {
   it.each(Object.entries(functionPermissions))('%s is granted exactly the actions its entry in infra/permissions.ts names', (fn, entry) => {
-    expect([...actionsOf(fn)].sort()).toEqual([...expectedActions(entry)].sort());
+    expect([...actionsOf(fn)].sort()).toEqual([...expectedActions(fn, entry)].sort());
   });
 
   it('system can read the table and list the bucket, but write nothing and read no object', () => {
