@@ -89,7 +89,7 @@ describe('synth-time checks of the permission map', () => {
   const route = (over: Partial<RouteDef>): RouteDef => ({ method: 'GET', path: '/x', fn: 'system', access: 'public', rateLimit: 'none', summary: 's', ...over });
 
   it('refuses an endpoint group without an entry', () => {
-    expect(() => permissionsOf('meetings')).toThrow(/infra\/permissions.ts has no entry for function "meetings"/);
+    expect(() => permissionsOf('analytics')).toThrow(/infra\/permissions.ts has no entry for function "analytics"/);
   });
 
   it('refuses a non-public route on a function without the JWT secret', () => {
@@ -131,11 +131,12 @@ describe('a function with `scheduler`', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
   });
 
-  it('lets the meetings function schedule the reminders function, which alone the schedules may invoke, with retries and a dead-letter queue', () => {
+  it('lets the meetings function schedule the reminders function, with retries and a dead-letter queue; schedules invoke only their targets (reminders, and billing for its own due dates)', () => {
     const { stack, template } = buildTestStack();
     const scheduler = stack.schedulerConstruct!;
     const invokes = statementsOf(stack, template, scheduler.invokeRole).filter((s) => s.Action === 'lambda:InvokeFunction');
-    expect(invokes.map((s) => s.Resource)).toEqual([fnArn(stack, 'reminders')]);
+    expect(invokes.map((s) => s.Resource)).toHaveLength(2);
+    expect(invokes.map((s) => s.Resource)).toEqual(expect.arrayContaining([fnArn(stack, 'reminders'), fnArn(stack, 'billing')]));
     const meetingsEnv = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.functions.get('meetings')!.function.node.defaultChild as never)].Properties.Environment.Variables;
     expect(meetingsEnv.REMINDERS_FUNCTION_ARN).toEqual(fnArn(stack, 'reminders'));
     const queueArn = { 'Fn::GetAtt': [stack.getLogicalId(scheduler.deadLetterQueue.node.defaultChild as never), 'Arn'] };
