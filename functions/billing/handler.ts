@@ -31,11 +31,15 @@ const http = createHttpHandler(billingRoutes, {
     const page = await listBills(getDb(), auth, query);
     return reply.page(page.items.map(billView), paginationOf(page, query));
   },
-  createBill: async ({ auth, body, request, log }) => {
-    const bill = await createBill(getDb(), auth, body, request.now);
-    await scheduleDueDate(bill, selfArn, log);
-    await tell(log, newBillNotice(bill));
-    return reply.created(billView(bill));
+  createBill: {
+    run: async ({ auth, body, request, log }) => {
+      const bill = await createBill(getDb(), auth, body, request.now);
+      await scheduleDueDate(bill, selfArn, log);
+      await tell(log, newBillNotice(bill));
+      return reply.created(billView(bill));
+    },
+    // A retry with the same Idempotency-Key answers the bill as it is now, without a second bill.
+    replay: async ({ auth, resourceIds: [billId] }) => billView(await loadBillFor(getDb(), auth, billId)),
   },
   getBill: async ({ auth, params }) => billView(await loadBillFor(getDb(), auth, params.billId)),
   updateBill: async ({ params, body, request, log }) => {

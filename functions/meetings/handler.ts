@@ -31,10 +31,17 @@ async function afterCommit(log: Logger, actorId: string, change: MeetingChange, 
 }
 
 export const handler = createHttpHandler(meetingsRoutes, {
-  createMeeting: async ({ auth, body, request, log }) => {
-    const change = await createMeeting(getDb(), meetingSettings(), auth, body, request.now);
-    await afterCommit(log, auth.id, change, 'booked');
-    return reply.created(meetingView(change.meeting, []));
+  createMeeting: {
+    run: async ({ auth, body, request, log }) => {
+      const change = await createMeeting(getDb(), meetingSettings(), auth, body, request.now);
+      await afterCommit(log, auth.id, change, 'booked');
+      return reply.created(meetingView(change.meeting, []));
+    },
+    // A retry with the same Idempotency-Key answers the meeting as it is now, without booking it twice.
+    replay: async ({ auth, resourceIds: [meetingId] }) => {
+      const { meeting, history } = await loadMeetingFor(getDb(), auth, meetingId);
+      return meetingView(meeting, history);
+    },
   },
   listMeetings: async ({ auth, query }) => {
     const page = await listMeetings(getDb(), auth, query);

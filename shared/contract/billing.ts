@@ -147,6 +147,7 @@ export const billingRoutes = {
     body: CreateBillBody,
     response: BillView,
     successStatus: 201,
+    idempotent: {},
   }),
   getBill: defineRoute({
     method: 'GET',

@@ -161,6 +161,7 @@ export const meetingsRoutes = {
     body: CreateMeetingBody,
     response: MeetingView,
     successStatus: 201,
+    idempotent: {},
   }),
   listMeetings: defineRoute({
     method: 'GET',
