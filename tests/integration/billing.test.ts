@@ -9,7 +9,8 @@ import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { seedTask } from '../support/tasks.ts';
 import { eventually } from '../support/ws.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { readRevenue } from '../../shared/db/entities/bill.ts';
+import { billKeys, readRevenue } from '../../shared/db/entities/bill.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { stripeOptionsFor } from '../../shared/payments/stripe.ts';
 
 const stack = useTestStack({ LOCAL_SCHEDULER_TICK_MS: '200', LOCAL_STRIPE_RETRY_MS: '100' });
@@ -332,6 +333,23 @@ describe('POST /webhook/stripe', () => {
 
     expect(viaApi.status).toBe(200);
     expect(viaUrl.status).toBe(200);
+  });
+
+  it('a success that Stripe settles after the bill was cancelled is refunded in full, through Stripe', async () => {
+    const student = await seedStudent();
+    const bill = await billFor(student);
+    const { intentId } = await pay(student, bill.id, 'pm_emulator_processing');
+    // The race: the bill is cancelled (here written straight to the table, since the API refuses to cancel a bill
+    // whose payment is processing) just before the bank settles the payment.
+    const db = getDb();
+    await db.doc.send(new UpdateCommand({ TableName: db.tableName, Key: billKeys.bill(bill.id), UpdateExpression: 'SET #s = :c', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':c': 'cancelled' } }));
+
+    const settled = await fetch(`${process.env.STRIPE_API_URL}/_emulator/payment_intents/${intentId}/settle`, { method: 'POST', headers: { authorization: `Bearer ${process.env.STRIPE_SECRET_KEY}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=succeeded' });
+    expect(settled.status).toBe(200);
+
+    // The webhook refunds it; Stripe's charge.refunded then shows the refund on the payment.
+    await eventually(async () => (await history(student)).find((p: { paymentIntentId: string }) => p.paymentIntentId === intentId)?.refundedAmount === bill.total, 10_000, 'payment refunded');
+    expect((await getBill(student, bill.id)).status).toBe('cancelled');
   });
 
   it('a success for a cancelled bill is refunded automatically', async () => {
