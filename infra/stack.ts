@@ -105,9 +105,9 @@ export class GradHelperStack extends Stack {
       if (perms.bucket) fn.bindBucket(this.storage.bucket, perms.bucket.prefixes, perms.bucket.access);
       if (perms.jwtSecret) fn.bindSecret(this.jwtSecret.secret);
       if (perms.ses) fn.bindSes(mailer);
-      if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
+      if (perms.websocket && this.realtimeApi) this.realtimeApi.bind(fn);
       if (perms.fanOut && fanOut) fn.bindFanOut(fanOut);
-      if (perms.scheduler) fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')));
+      if (perms.scheduler) (this.scheduler ??= new ReminderScheduler(this, 'reminders')).allow(fn);
       fn.acknowledge(
         'AwsSolutions-L1',
         'Pinned to Node.js 22 (LTS), the runtime the bundles target and the design names; Node.js 24 becomes the runtime through a deliberate upgrade of runtime, esbuild target and CI together, not by a linter.',

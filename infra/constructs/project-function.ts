@@ -1,6 +1,8 @@
 // The one way this project makes a Lambda: fixed runtime and bundling defaults, its own log group and role,
 // and bind* helpers that set a resource's environment variable and grant exactly what the function needs
 // in the same call, so an environment variable never exists without its permission or the reverse.
+// Constructs that are wired to a function (the WebSocket API, the scheduler, the table's stream) bind it
+// themselves (`api.bind(fn)`): they depend on this module, never the reverse, so the imports stay acyclic.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,10 +15,7 @@ import { join } from 'node:path';
 import type { AccessLevel } from '../permissions.ts';
 import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
 import type { AppTable } from './table.ts';
-import type { RealtimeApi } from './websocket-api.ts';
 import type { Mailer } from './mailer.ts';
-import type { ReminderScheduler } from './scheduler.ts';
-
 
 export interface ProjectFunctionProps {
   /** Endpoint group name (`auth`); also names the function in logs. */
@@ -166,24 +165,11 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** WEBSOCKET_ENDPOINT (the Management API URL) and execute-api:ManageConnections on that stage's @connections. */
-  bindWebSocket(api: RealtimeApi): this {
-    this.addEnvironment('WEBSOCKET_ENDPOINT', api.managementEndpoint);
-    api.grantManageConnections(this);
-    return this;
-  }
-
   /** FANOUT_FUNCTION_NAME, and lambda:InvokeFunction on that one function (asynchronous broadcasts). */
   bindFanOut(target: ProjectFunction): this {
     this.addEnvironment('FANOUT_FUNCTION_NAME', target.function.functionName);
     // The unqualified ARN only (grantInvoke would add `:*` for every version and alias).
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FanOutInvoke', actions: ['lambda:InvokeFunction'], resources: [target.function.functionArn] }));
-    return this;
-  }
-
-  /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN: one-time schedules in the app's group that invoke this function. */
-  bindScheduler(scheduler: ReminderScheduler): this {
-    scheduler.allow(this);
     return this;
   }
 
@@ -193,7 +179,8 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  private logicalIdOf(construct: Construct): string {
+  /** The logical id cdk-nag prints for a resource (`<id>` in an acknowledged finding). */
+  logicalIdOf(construct: Construct): string {
     const child = construct.node.defaultChild as Construct | undefined;
     return Stack.of(this).getLogicalId((child ?? construct) as never);
   }
