@@ -2,7 +2,6 @@ import { authRoutes } from '#shared/contract/auth.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { getConfig } from '#shared/config.ts';
 import { getDb } from '#shared/db/client.ts';
-import { getMailer } from '#shared/mail/mailer.ts';
 import { login, loginWithGoogle, logout, refresh, register } from './sign-in.ts';
 import { requestPasswordReset, resetPassword } from './password-reset.ts';
 
@@ -20,8 +19,7 @@ export const handler = createHttpHandler(authRoutes, {
 
   refresh: ({ body, request }) => refresh(getDb(), body.refreshToken, request.now),
 
-  forgotPassword: ({ body, request, log }) =>
-    requestPasswordReset({ db: getDb(), mailer: getMailer(), appUrl: getConfig().APP_URL, log }, body.email, request.now),
+  forgotPassword: ({ body, request }) => requestPasswordReset({ db: getDb(), appUrl: getConfig().APP_URL }, body.email, request.now),
 
   resetPassword: ({ body, request }) => resetPassword(getDb(), body, request.now),
 });
