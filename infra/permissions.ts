@@ -4,10 +4,11 @@
 import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
 
 /**
- * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, and the
- * fan-out job that broadcasts to a whole audience when invoked asynchronously.
+ * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, the
+ * fan-out job that broadcasts to a whole audience when invoked asynchronously, and the consumers of the
+ * table's stream (shared/streams/subscriptions.ts).
  */
-export const nonHttpFunctionNames = ['realtime', 'fanout'] as const;
+export const nonHttpFunctionNames = ['realtime', 'fanout', 'mailer'] as const;
 export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
@@ -25,10 +26,17 @@ export interface BucketAccess {
 export interface FunctionPermissions {
   /** DynamoDB table: read = GetItem/BatchGetItem/Query/ConditionCheckItem; readwrite adds Put/Update/Delete/BatchWrite. No Scan for anyone. */
   table: AccessLevel;
+  /** Only items whose partition key starts with one of these (`OUTBOX#`): an IAM dynamodb:LeadingKeys condition. */
+  tableKeys?: string[];
+  /**
+   * Fed by the table's stream through an event source mapping (its entry in shared/streams/subscriptions.ts):
+   * reads the stream, and sends descriptions of the batches it gives up on to its own failure queue.
+   */
+  tableStream?: boolean;
   bucket?: BucketAccess;
   /** Reads the JWT signing secret: every function that signs or verifies access tokens. */
   jwtSecret?: boolean;
-  /** ses:SendEmail from the configured MAIL_FROM address only. */
+  /** ses:SendEmail from the configured MAIL_FROM address only. Only the mailer: everyone else writes outbox items. */
   ses?: boolean;
   /** Queues broadcasts on the fan-out function (lambda:InvokeFunction on it, FANOUT_FUNCTION_NAME). */
   fanOut?: boolean;
@@ -44,21 +52,23 @@ export interface FunctionPermissions {
 
 export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> = {
   system: { table: 'read', bucket: { access: 'read', prefixes: [] } },
-  auth: { table: 'readwrite', jwtSecret: true, ses: true, memoryMb: 1024 },
+  auth: { table: 'readwrite', jwtSecret: true, memoryMb: 1024 },
   // websocket: suspension closes the user's open connections.
   users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true, websocket: true },
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
   // Deliverable files are stored under uploads/ and task views embed presigned GET URLs.
-  tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
+  tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
   // Message views embed presigned GET URLs of attachments (shared/files/view.ts); a URL signed by a role
   // without s3:GetObject on the key is refused by S3, so chats reads uploads/*.
-  chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
+  chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
   // fanOut: announcements to a whole audience leave the request as an asynchronous job.
-  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
-  admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, fanOut: true },
+  admin: { table: 'readwrite', jwtSecret: true, websocket: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
+  // Sends outbox items: reads one and marks it sent, nothing else in the table.
+  mailer: { table: 'readwrite', tableKeys: ['OUTBOX#'], tableStream: true, ses: true, timeoutSeconds: 60 },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

@@ -106,14 +106,19 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** TABLE_NAME, and item access on the table and its indexes. Never Scan: every read is keyed. */
-  bindTable(table: AppTable, access: AccessLevel): this {
+  /**
+   * TABLE_NAME, and item access on the table and its indexes. Never Scan: every read is keyed. With
+   * `leadingKeys` (`OUTBOX#`), only items whose partition key starts with one of them.
+   */
+  bindTable(table: AppTable, access: AccessLevel, leadingKeys?: string[]): this {
     this.addEnvironment('TABLE_NAME', table.table.tableName);
+    const conditions = leadingKeys?.length ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys.map((k) => `${k}*`) } } : undefined;
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'TableRead',
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
         resources: [table.table.tableArn, ...table.indexArns],
+        conditions,
       }),
     );
     if (access === 'readwrite') {
@@ -123,6 +128,7 @@ export class ProjectFunction extends Construct {
           sid: 'TableWrite',
           actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
           resources: [table.table.tableArn],
+          conditions,
         }),
       );
     }

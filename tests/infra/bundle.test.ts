@@ -99,6 +99,13 @@ describe('synth-time checks of the permission map', () => {
     expect(() => checkPermissionsCoverRoutes('system', functionPermissions.system, [route({ rateLimit: 'general' })])).toThrow(/table "read"/);
   });
 
+  it('refuses a stream consumer whose entry lacks tableStream, and a tableStream entry nothing feeds', () => {
+    const { tableStream: _dropped, ...mailerWithout } = functionPermissions.mailer;
+    void _dropped;
+    expect(() => buildTestStack({ permissions: { ...functionPermissions, mailer: mailerWithout } })).toThrow(/"mailer" reads the table's stream but its entry lacks tableStream/);
+    expect(() => buildTestStack({ streamSubscriptions: [] })).toThrow(/"mailer" has tableStream but no entry in shared\/streams\/subscriptions.ts/);
+  });
+
   it('accepts the current contract', () => {
     for (const [fn, routes] of Object.entries(contractCoveringEveryGroup())) {
       expect(() => checkPermissionsCoverRoutes(fn, permissionsOf(fn), Object.values(routes))).not.toThrow();
