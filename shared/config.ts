@@ -40,6 +40,12 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
   MAX_DIRECT_UPLOAD_BYTES: intFromEnv(100 * 1024 * 1024),
+  /**
+   * Bytes of files (every category) one student may keep at a time; admins are counted but not limited.
+   * Over it, an upload or confirm is 413 PAYLOAD_TOO_LARGE naming the quota. Freed by deleting files, and
+   * by unattached uploads expiring.
+   */
+  STORAGE_QUOTA_BYTES: intFromEnv(1024 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

@@ -155,7 +155,7 @@ describe('POST /files/{fileId}/confirm', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ id: g.fileId, name: 'Big-thesis.pdf', originalName: 'Big thesis.pdf', size: content.length, type: 'application/pdf' });
     const record = await getFileById(getDb(), g.fileId);
-    expect(record).toMatchObject({ status: 'confirmed', s3Key: `uploads/${student.user.id}/${g.fileId}/Big-thesis.pdf` });
+    expect(record).toMatchObject({ status: 'confirmed', s3Key: `uploads/${student.user.id}/${g.fileId}/Big-thesis.pdf`, quotaBytes: content.length });
     expect(record?.expiresAt).toBeUndefined();
     expect(await objectExists(`tmp/${student.user.id}/${g.fileId}`)).toBe(false);
     const download = await fetch(`${stack.apiUrl}/files/${g.fileId}/download`, { headers: { authorization: `Bearer ${student.token}` }, redirect: 'follow' });

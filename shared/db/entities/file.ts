@@ -39,14 +39,41 @@ export interface FileRecord {
   confirmedAt?: string;
   /** Pending records only: epoch seconds after which the record is dead (DynamoDB TTL + a check on read). */
   expiresAt?: number;
+  /**
+   * Bytes this record holds in its owner's storage usage (`STORAGE#<ownerId>`), counted when it became
+   * confirmed and given back when it is deleted. Absent on pending records (and on records
+   * written before the quota existed, which are not counted).
+   */
+  quotaBytes?: number;
   /** Pending records only, while one confirm request works on it: its token and deadline (epoch ms). */
   confirmToken?: string;
   confirmingUntil?: number;
 }
 
+/** Partition key prefix and sort key of file records; the expiry function's stream filter selects on them. */
+export const FILE_PK_PREFIX = 'FILE#';
+export const FILE_SK = 'FILE';
+
 export const fileKeys = {
-  file: (fileId: string) => ({ pk: `FILE#${fileId}`, sk: 'FILE' }),
+  file: (fileId: string) => ({ pk: `${FILE_PK_PREFIX}${fileId}`, sk: FILE_SK }),
 };
+
+/** Per-user storage usage: `bytes` and `files` of the user's confirmed file records, kept in the same writes. */
+export const STORAGE_PK_PREFIX = 'STORAGE#';
+export const storageKeys = {
+  usage: (userId: string) => ({ pk: `${STORAGE_PK_PREFIX}${userId}`, sk: 'USAGE' }),
+};
+
+export interface StorageUsage {
+  bytes: number;
+  files: number;
+}
+
+/** What the user stores now (strongly consistent); zero for a user who never uploaded. */
+export async function getStorageUsage(db: Db, userId: string): Promise<StorageUsage> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: storageKeys.usage(userId), ConsistentRead: true }));
+  return { bytes: Number(out.Item?.bytes ?? 0), files: Number(out.Item?.files ?? 0) };
+}
 
 /** Prefixes of the bucket; the CDK stack scopes the files function's IAM to these and expires `tmp/`. */
 export const objectPrefixes = { uploads: 'uploads/', tmp: 'tmp/' } as const;
