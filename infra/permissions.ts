@@ -8,14 +8,15 @@ import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
  * fan-out job that broadcasts to a whole audience when invoked asynchronously, and the consumers of the
  * table's stream (shared/streams/subscriptions.ts).
  */
-export const nonHttpFunctionNames = ['realtime', 'fanout', 'mailer'] as const;
+export const nonHttpFunctionNames = ['realtime', 'fanout', 'mailer', 'expiry'] as const;
 export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
 export type AccessLevel = 'read' | 'readwrite';
 
 export interface BucketAccess {
-  access: AccessLevel;
+  /** `delete`: s3:DeleteObject only (cleaning up after expired records). */
+  access: AccessLevel | 'delete';
   /**
    * Object key patterns (`uploads/*`). Empty: bucket-level only (s3:ListBucket, which HeadBucket needs).
    * Any bucket access includes s3:ListBucket so HeadObject on a missing key answers 404, not 403.
@@ -69,6 +70,14 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
   // Sends outbox items: reads one and marks it sent, nothing else in the table.
   mailer: { table: 'readwrite', tableKeys: ['OUTBOX#'], tableStream: true, ses: true, timeoutSeconds: 60 },
+  // Cleans up after expired file records: deletes their objects, gives their bytes back to the owner's usage.
+  expiry: {
+    table: 'readwrite',
+    tableKeys: ['FILE#', 'STORAGE#'],
+    bucket: { access: 'delete', prefixes: ['uploads/*', 'tmp/*'] },
+    tableStream: true,
+    timeoutSeconds: 60,
+  },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

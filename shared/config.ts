@@ -46,6 +46,8 @@ const ConfigSchema = z.object({
    * by unattached uploads expiring.
    */
   STORAGE_QUOTA_BYTES: intFromEnv(1024 * 1024 * 1024),
+  /** A confirmed upload that is not an avatar and not attached to anything expires (record and object) after this. */
+  UNATTACHED_FILE_TTL_SECONDS: intFromEnv(24 * 60 * 60),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

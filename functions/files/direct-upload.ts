@@ -15,7 +15,7 @@ import { presignPost, URL_TTL } from '#shared/storage/presign.ts';
 import { resolveDeclaredType, resolveFileType, SNIFF_BYTES, storedContentType } from '#shared/storage/sniff.ts';
 import { cleanOriginalName, safeObjectName } from '#shared/files/names.ts';
 import { assertTaskContext, checkCategory, limitsOf, type FilesDeps } from '#shared/files/store.ts';
-import { assertRoomFor, quotaExceededNow, quotaPolicy, reserveStorage } from '#shared/files/quota.ts';
+import { assertRoomFor, quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry } from '#shared/files/quota.ts';
 
 /** How long a pending record can be confirmed: the 10-minute upload window plus time for a slow upload. */
 export const PENDING_TTL_SECONDS = 60 * 60;
@@ -239,7 +239,7 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((err) => deps.log?.warn('could not delete a copy of a replaced upload', { key: finalKey, error: err }));
     return replaced();
   }
-  // Confirmed and counted in the owner's storage usage together.
+  // Confirmed and counted in the owner's storage usage together. Unattached uploads expire (avatars never).
   const policy = quotaPolicy(deps.quota);
   const { confirmToken: _t, confirmingUntil: _u, expiresAt: _e, ...rest } = record;
   void _t, _u, _e;
@@ -249,6 +249,7 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
     s3Key: finalKey,
     confirmedAt: deps.now.toISOString(),
     quotaBytes: record.size,
+    ...(record.category === 'avatar' ? {} : { expiresAt: unattachedExpiry(deps.now, policy) }),
   };
   try {
     await transactWrite(deps.db, [
@@ -256,7 +257,10 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
         Update: {
           TableName: deps.db.tableName,
           Key: fileKeys.file(record.id),
-          UpdateExpression: 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at, quotaBytes = :size REMOVE expiresAt, confirmToken, confirmingUntil',
+          UpdateExpression:
+            confirmed.expiresAt === undefined
+              ? 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at, quotaBytes = :size REMOVE expiresAt, confirmToken, confirmingUntil'
+              : 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at, quotaBytes = :size, expiresAt = :expiresAt REMOVE confirmToken, confirmingUntil',
           // Still ours: pending, claimed by this request (a claim that lapsed and was taken over fails here).
           ConditionExpression: '#status = :pending AND confirmToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -267,6 +271,7 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
             ':at': confirmed.confirmedAt,
             ':token': token,
             ':size': record.size,
+            ...(confirmed.expiresAt === undefined ? {} : { ':expiresAt': confirmed.expiresAt }),
           },
         },
       },

@@ -43,7 +43,7 @@ export async function signedViewUrl(deps: FilesDeps, actor: AuthUser, fileId: st
  * object. Owner or admin only (a participant who may read it gets 403); a pending upload may be cancelled
  * the same way. While a task, deliverable or message references the file the delete is refused with 409
  * (the condition is on the record, so an attach racing the delete wins or loses cleanly): remove it from
- * there first. An expired (pending) record is gone (404).
+ * there first. An expired record is gone (404): its expiry gives the bytes back, never both.
  */
 export async function deleteFile(deps: FilesDeps, actor: AuthUser, fileId: string): Promise<{ id: string; deleted: true }> {
   let file = await getFileById(deps.db, fileId, deps.now);

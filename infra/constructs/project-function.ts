@@ -139,14 +139,16 @@ export class ProjectFunction extends Construct {
    * BUCKET_NAME, s3:ListBucket (HeadBucket, and a 404 rather than 403 from HeadObject on a missing key),
    * and object access under `prefixes` only (`uploads/*`).
    */
-  bindBucket(bucket: s3.IBucket, prefixes: string[], access: AccessLevel): this {
+  bindBucket(bucket: s3.IBucket, prefixes: string[], access: AccessLevel | 'delete'): this {
     this.addEnvironment('BUCKET_NAME', bucket.bucketName);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'BucketList', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     if (prefixes.length === 0) return this;
-    const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: access === 'read' ? 'ObjectsRead' : 'ObjectsReadWrite', actions, resources: prefixes.map((p) => bucket.arnForObjects(p)) }),
-    );
+    const { sid, actions } = {
+      read: { sid: 'ObjectsRead', actions: ['s3:GetObject'] },
+      readwrite: { sid: 'ObjectsReadWrite', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
+      delete: { sid: 'ObjectsDelete', actions: ['s3:DeleteObject'] },
+    }[access];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => bucket.arnForObjects(p)) }));
     for (const prefix of prefixes) {
       this.acknowledge(
         `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(bucket)}.Arn>/${prefix}]`,

@@ -1,8 +1,8 @@
 // The per-user storage quota. Every confirmed file record counts its bytes in its owner's usage item
 // (`STORAGE#<userId>`), moved in the same transaction as the record: the upload or confirm that would pass
 // the quota fails its condition, so concurrent uploads cannot overshoot it together. Deleting a file gives
-// its bytes back in the delete's transaction. Admins are counted but not limited (staff upload deliverables
-// for everyone).
+// its bytes back in the delete's transaction; an expired one, when the table's stream reports the TTL
+// removal (functions/expiry/). Admins are counted but not limited (staff upload deliverables for everyone).
 //
 // Over the quota: 413 PAYLOAD_TOO_LARGE, with the quota, the usage and the size asked for in the details.
 import type { AuthUser } from '../auth/tokens.ts';
@@ -14,15 +14,22 @@ import { AppError } from '../errors.ts';
 export interface QuotaPolicy {
   /** Bytes a student may keep. */
   quotaBytes: number;
+  /** Seconds an unattached upload lives. */
+  unattachedTtlSeconds: number;
 }
 
 export function quotaPolicy(override?: QuotaPolicy): QuotaPolicy {
   if (override) return override;
   const c = getConfig();
-  return { quotaBytes: c.STORAGE_QUOTA_BYTES };
+  return { quotaBytes: c.STORAGE_QUOTA_BYTES, unattachedTtlSeconds: c.UNATTACHED_FILE_TTL_SECONDS };
 }
 
 const isLimited = (actor: Pick<AuthUser, 'role'>) => actor.role !== 'admin';
+
+/** Epoch seconds at which an upload confirmed (or detached) at `now` expires unless it is attached. */
+export function unattachedExpiry(now: Date, policy: QuotaPolicy): number {
+  return Math.floor(now.getTime() / 1000) + policy.unattachedTtlSeconds;
+}
 
 export function quotaExceeded(policy: QuotaPolicy, usedBytes: number, requestedBytes: number, field: string): AppError {
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;

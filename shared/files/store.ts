@@ -17,7 +17,7 @@ import { objectKeys, toFileItem, type FileCategory, type FileRecord } from '../d
 import { resolveFileType, storedContentType, type ResolvedType } from '../storage/sniff.ts';
 import { canSeeTask } from './access.ts';
 import { cleanOriginalName, safeObjectName } from './names.ts';
-import { quotaExceededNow, quotaPolicy, reserveStorage, type QuotaPolicy } from './quota.ts';
+import { quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry, type QuotaPolicy } from './quota.ts';
 
 export interface FileLimits {
   /** Per file, multipart uploads (also enforced while parsing). */
@@ -34,7 +34,7 @@ export interface FilesDeps {
   now: Date;
   log?: Logger;
   limits?: FileLimits;
-  /** Default: STORAGE_QUOTA_BYTES from the configuration. */
+  /** Default: STORAGE_QUOTA_BYTES and UNATTACHED_FILE_TTL_SECONDS from the configuration. */
   quota?: QuotaPolicy;
 }
 
@@ -80,7 +80,8 @@ export interface StoreUploadedFilesInput {
 }
 
 /**
- * Checks and stores the files of one request; returns their (confirmed) records in request order.
+ * Checks and stores the files of one request; returns their (confirmed) records in request order. Each
+ * expires after UNATTACHED_FILE_TTL_SECONDS unless attached meanwhile (avatars never).
  * 400 for no file, an empty file, or a type outside the allowlist / contradicted by the bytes;
  * 413 past the per-file or per-request size or the owner's storage quota; 404 for a task the caller cannot see.
  */
@@ -101,6 +102,7 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
 
   const policy = quotaPolicy(deps.quota);
   const createdAt = deps.now.toISOString();
+  const expiresAt = input.category === 'avatar' ? undefined : unattachedExpiry(deps.now, policy);
   const records = input.files.map((upload): FileRecord => {
     const originalName = cleanOriginalName(upload.filename);
     if (upload.size === 0) throw validationError(field, `file "${originalName}" is empty`);
@@ -125,6 +127,7 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
       createdAt,
       confirmedAt: createdAt,
       quotaBytes: upload.size,
+      ...(expiresAt ? { expiresAt } : {}),
     };
   });
   const reserve = reserveStorage(deps.db.tableName, input.actor, total, records.length, policy, field);

@@ -5,6 +5,7 @@
 //
 // The filters use Lambda's event-filtering syntax, applied to each stream record as Lambda sees it.
 import { OUTBOX_PK_PREFIX } from '../db/entities/outbox.ts';
+import { FILE_PK_PREFIX, FILE_SK } from '../db/entities/file.ts';
 
 /** A Lambda event filter pattern: values are lists of accepted values or comparison objects. */
 export type FilterPattern = { [key: string]: FilterPattern | FilterValue[] };
@@ -15,7 +16,7 @@ export const TTL_DELETER_IDENTITY = { type: 'Service', principalId: 'dynamodb.am
 
 export interface StreamSubscription {
   /** The function (functions/<name>/handler.ts) that gets the records. */
-  function: 'mailer';
+  function: 'mailer' | 'expiry';
   /** A record is delivered when any pattern matches it; the rest are skipped (and never retried). */
   filters: FilterPattern[];
   /** Records per invocation. */
@@ -44,6 +45,20 @@ export const streamSubscriptions: readonly StreamSubscription[] = [
     // queue, and the unsent items stay in the table for a redrive.
     retryAttempts: 10,
     maxRecordAgeSeconds: 6 * 60 * 60,
+  },
+  {
+    function: 'expiry',
+    filters: [
+      // A file record TTL deleted (an upload never attached): its object goes, its bytes leave the quota.
+      {
+        eventName: ['REMOVE'],
+        userIdentity: { type: [TTL_DELETER_IDENTITY.type], principalId: [TTL_DELETER_IDENTITY.principalId] },
+        dynamodb: { Keys: { pk: { S: [{ prefix: FILE_PK_PREFIX }] }, sk: { S: [FILE_SK] } } },
+      },
+    ],
+    batchSize: 25,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 24 * 60 * 60,
   },
 ];
 

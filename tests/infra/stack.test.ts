@@ -70,7 +70,8 @@ function expectedActions(entry: FunctionPermissions): Set<string> {
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
     actions.push('s3:ListBucket');
-    if (entry.bucket.prefixes.length > 0) actions.push('s3:GetObject');
+    if (entry.bucket.prefixes.length > 0 && entry.bucket.access === 'delete') actions.push('s3:DeleteObject');
+    if (entry.bucket.prefixes.length > 0 && entry.bucket.access !== 'delete') actions.push('s3:GetObject');
     if (entry.bucket.prefixes.length > 0 && entry.bucket.access === 'readwrite') actions.push('s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload');
   }
   if (entry.jwtSecret) actions.push('secretsmanager:GetSecretValue');
