@@ -92,6 +92,8 @@ export class GradHelperStack extends Stack {
       RATE_LIMIT_UPLOAD_PER_MINUTE: String(config.rateLimits.uploadPerMinute),
       RATE_LIMIT_CHAT_PER_MINUTE: String(config.rateLimits.chatPerMinute),
       RATE_LIMIT_AUTH_PER_MINUTE: String(config.rateLimits.authPerMinute),
+      STORAGE_QUOTA_BYTES: String(config.storageQuotaBytes),
+      UNATTACHED_FILE_TTL_SECONDS: String(config.unattachedFileTtlSeconds),
       LOG_LEVEL: 'info',
     };
 

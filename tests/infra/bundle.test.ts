@@ -75,6 +75,14 @@ describe('deploy settings from CDK context', () => {
     expect(mailAddress(config.mailFrom)).toBe('team@example.com');
   });
 
+  it('reads the storage quota and the lifetime of unattached uploads, which reach every function', () => {
+    const config = readDeployConfig(withContext({ storageQuotaBytes: '5368709120', unattachedFileTtlSeconds: '3600' }));
+    expect(config).toMatchObject({ storageQuotaBytes: 5368709120, unattachedFileTtlSeconds: 3600 });
+    const { stack, template } = buildTestStack({ config: { ...config, allowedOrigins: ['https://app.example.com'] } });
+    const files = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.functions.get('files')!.function.node.defaultChild as never)];
+    expect(files.Properties.Environment.Variables).toMatchObject({ STORAGE_QUOTA_BYTES: '5368709120', UNATTACHED_FILE_TTL_SECONDS: '3600' });
+  });
+
   it.each([
     [{ mailFrom: 'not an address' }, /mailFrom/],
     [{ rateLimitChatPerMinute: '-1' }, /rateLimitChatPerMinute/],
