@@ -51,7 +51,10 @@ export interface StreamPollerOptions {
   stateDir: string;
   /** How a function is run; default: its handler module in this process. */
   invoke?: (fn: string, event: DynamoDBStreamEvent) => Promise<unknown>;
-  /** Pause between polls of a caught-up stream (Lambda polls about 4 times a second). */
+  /**
+   * Longest pause between polls of a caught-up stream (Lambda polls about 4 times a second). The pause starts
+   * at 50 ms after activity and doubles up to this; `settle()` ends it at once.
+   */
   idlePollMs?: number;
   /** First retry delay; doubles per attempt up to half a second. */
   retryBaseMs?: number;
@@ -139,7 +142,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
         toLambdaRecord,
         checkpointFile: join(dir, `${subscription.function}.json`),
         failuresFile: join(dir, `${subscription.function}-failures.jsonl`),
-        idlePollMs: options.idlePollMs ?? 100,
+        idlePollMs: options.idlePollMs ?? 400,
         retryBaseMs: options.retryBaseMs ?? 50,
       }),
   );
@@ -192,6 +195,9 @@ class Reader {
   private ticksStarted = 0;
   private waiters: { minTick: number; resolve: () => void }[] = [];
   private lastDiscovery = 0;
+  private idleStreak = 0;
+  private readRecords = false;
+  private wake?: () => void;
 
   constructor(
     private readonly subscription: StreamSubscription,
@@ -224,6 +230,7 @@ class Reader {
         },
       };
       this.waiters.push(waiter);
+      this.wake?.();
     });
   }
 
@@ -243,12 +250,29 @@ class Reader {
         this.waiters = this.waiters.filter((w) => w.minTick > tick);
         for (const w of done) w.resolve();
       }
-      await new Promise((r) => setTimeout(r, busy ? 5 : this.ctx.idlePollMs));
+      this.idleStreak = busy ? 0 : this.idleStreak + 1;
+      const pause = busy ? this.busyPause() : Math.min(this.ctx.idlePollMs, 50 * 2 ** Math.min(this.idleStreak - 1, 10));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
     }
+  }
+
+  /** Straight on after reading records; otherwise (only retries waiting) until the first retry is due. */
+  private busyPause(): number {
+    const retries = [...this.shards.values()].filter((s) => s.pending.length > 0).map((s) => s.retryAt);
+    if (this.readRecords || retries.length === 0) return 5;
+    return Math.max(5, Math.min(500, Math.min(...retries) - Date.now()));
   }
 
   /** One pass over the shards; true while there is work (records read, retries due). */
   private async tick(): Promise<boolean> {
+    this.readRecords = false;
     if (this.shards.size === 0 || Date.now() - this.lastDiscovery > 5_000) await this.discoverShards();
     let busy = false;
     for (const state of this.shards.values()) {
@@ -315,6 +339,7 @@ class Reader {
     if (!page.NextShardIterator) state.closed = true;
     const records = page.Records ?? [];
     if (records.length === 0) return false;
+    this.readRecords = true;
     const lambdaRecords = records.map(this.ctx.toLambdaRecord);
     state.pending = lambdaRecords.filter((r) => this.subscription.filters.some((f) => matchesFilter(f, r)));
     state.pendingPageEnd = records[records.length - 1].dynamodb?.SequenceNumber;
