@@ -17,7 +17,7 @@ import { objectKeys, toFileItem, type FileCategory, type FileRecord } from '../d
 import { resolveFileType, storedContentType, type ResolvedType } from '../storage/sniff.ts';
 import { canSeeTask } from './access.ts';
 import { cleanOriginalName, safeObjectName } from './names.ts';
-import { quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry, type QuotaPolicy } from './quota.ts';
+import { assertRoomFor, quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry, type QuotaPolicy } from './quota.ts';
 
 export interface FileLimits {
   /** Per file, multipart uploads (also enforced while parsing). */
@@ -130,8 +130,10 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
       ...(expiresAt ? { expiresAt } : {}),
     };
   });
-  const reserve = reserveStorage(deps.db.tableName, input.actor, total, records.length, policy, field);
   await assertTaskContext(deps.db, input.actor, input.taskId);
+  // Refused before any object is written when it cannot fit; the transaction below enforces it.
+  await assertRoomFor(deps.db, input.actor, total, policy, field);
+  const reserve = reserveStorage(deps.db.tableName, input.actor, total, records.length, policy, field);
 
   const { s3, bucket } = deps.storage;
   const written: string[] = [];
