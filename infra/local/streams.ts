@@ -73,6 +73,11 @@ export interface StreamPollers {
 
 const log = createLogger({ service: 'local-streams' });
 
+/** Records per GetRecords call (the API's maximum). */
+const PAGE_SIZE = 1000;
+/** Pause after a poll that found records but not a full page. */
+const BUSY_POLL_MS = 50;
+
 /** Lambda event attribute values: binary as base64 strings (the Streams API returns bytes). */
 function toEventValue(value: StreamAttributeValue): EventAttributeValue {
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
@@ -196,7 +201,8 @@ class Reader {
   private waiters: { minTick: number; resolve: () => void }[] = [];
   private lastDiscovery = 0;
   private idleStreak = 0;
-  private readRecords = false;
+  /** The last pass read a full page somewhere: more is waiting. */
+  private readFullPage = false;
   private wake?: () => void;
 
   constructor(
@@ -263,16 +269,21 @@ class Reader {
     }
   }
 
-  /** Straight on after reading records; otherwise (only retries waiting) until the first retry is due. */
+  /**
+   * Straight on after a full page; after a partial one, a short pause (DynamoDB Local serves the tests'
+   * requests too, and a writer that keeps writing would otherwise be chased poll by poll); with only
+   * retries waiting, until the first one is due.
+   */
   private busyPause(): number {
+    if (this.readFullPage) return 0;
     const retries = [...this.shards.values()].filter((s) => s.pending.length > 0).map((s) => s.retryAt);
-    if (this.readRecords || retries.length === 0) return 5;
-    return Math.max(5, Math.min(500, Math.min(...retries) - Date.now()));
+    const nextRetry = retries.length ? Math.max(0, Math.min(...retries) - Date.now()) : Infinity;
+    return Math.min(BUSY_POLL_MS, nextRetry);
   }
 
   /** One pass over the shards; true while there is work (records read, retries due). */
   private async tick(): Promise<boolean> {
-    this.readRecords = false;
+    this.readFullPage = false;
     if (this.shards.size === 0 || Date.now() - this.lastDiscovery > 5_000) await this.discoverShards();
     let busy = false;
     for (const state of this.shards.values()) {
@@ -329,7 +340,7 @@ class Reader {
     }
     let page;
     try {
-      page = await this.ctx.client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+      page = await this.ctx.client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: PAGE_SIZE }));
     } catch (err) {
       if ((err as Error).name !== 'ExpiredIteratorException' && (err as Error).name !== 'TrimmedDataAccessException') throw err;
       state.iterator = undefined;
@@ -339,7 +350,7 @@ class Reader {
     if (!page.NextShardIterator) state.closed = true;
     const records = page.Records ?? [];
     if (records.length === 0) return false;
-    this.readRecords = true;
+    if (records.length >= PAGE_SIZE) this.readFullPage = true;
     const lambdaRecords = records.map(this.ctx.toLambdaRecord);
     state.pending = lambdaRecords.filter((r) => this.subscription.filters.some((f) => matchesFilter(f, r)));
     state.pendingPageEnd = records[records.length - 1].dynamodb?.SequenceNumber;
