@@ -218,6 +218,7 @@ class Reader {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     await this.loop;
     for (const w of this.waiters) w.resolve();
   }
