@@ -15,6 +15,8 @@ const stack = await startLocalStack({
   stateDir,
   port,
   persistent: true,
+  // DynamoDB Local has no TTL process: expire items (and run what their expiry triggers) every minute.
+  ttlSweepSeconds: 60,
   env: { CORS_ORIGINS: process.env.CORS_ORIGINS ?? '*' },
   onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms}ms`),
 });

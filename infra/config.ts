@@ -29,6 +29,10 @@ export interface DeployConfig {
   logRetentionDays: number;
   /** Keep old object versions in the bucket (noncurrent versions expire after 30 days). */
   bucketVersioning: boolean;
+  /** Bytes of files one student may keep (STORAGE_QUOTA_BYTES). */
+  storageQuotaBytes: number;
+  /** Seconds an upload that is not attached to anything lives (UNATTACHED_FILE_TTL_SECONDS). */
+  unattachedFileTtlSeconds: number;
 }
 
 export const defaultDeployConfig: DeployConfig = {
@@ -40,6 +44,8 @@ export const defaultDeployConfig: DeployConfig = {
   throttle: { rateLimit: 200, burstLimit: 400 },
   logRetentionDays: 30,
   bucketVersioning: false,
+  storageQuotaBytes: 1024 * 1024 * 1024,
+  unattachedFileTtlSeconds: 24 * 60 * 60,
 };
 
 function contextString(scope: Construct, key: string): string | undefined {
@@ -87,6 +93,8 @@ export function readDeployConfig(scope: Construct, overrides: Partial<DeployConf
     },
     logRetentionDays: contextNumber(scope, 'logRetentionDays') ?? d.logRetentionDays,
     bucketVersioning: (contextString(scope, 'bucketVersioning') ?? String(d.bucketVersioning)) === 'true',
+    storageQuotaBytes: contextNumber(scope, 'storageQuotaBytes') ?? d.storageQuotaBytes,
+    unattachedFileTtlSeconds: contextNumber(scope, 'unattachedFileTtlSeconds') ?? d.unattachedFileTtlSeconds,
   };
   const config = { ...fromContext, ...overrides };
   if (!overrides.allowedOrigins && overrides.appUrl && !contextList(scope, 'allowedOrigins')) {

@@ -4,18 +4,19 @@
 import type { FunctionName, RouteDef } from '../shared/http/contract.ts';
 
 /**
- * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, and the
- * fan-out job that broadcasts to a whole audience when invoked asynchronously, and the reminders function that
- * meeting schedules invoke.
+ * Lambdas that serve no HTTP route: the WebSocket API's `$connect`/`$disconnect`/route handler, the
+ * fan-out job that broadcasts to a whole audience when invoked asynchronously, the reminders function that
+ * meeting schedules invoke, and the consumers of the table's stream (shared/streams/subscriptions.ts).
  */
-export const nonHttpFunctionNames = ['realtime', 'fanout', 'reminders'] as const;
+export const nonHttpFunctionNames = ['realtime', 'fanout', 'reminders', 'mailer', 'expiry'] as const;
 export type SocketFunctionName = (typeof nonHttpFunctionNames)[number];
 export type AnyFunctionName = FunctionName | SocketFunctionName;
 
 export type AccessLevel = 'read' | 'readwrite';
 
 export interface BucketAccess {
-  access: AccessLevel;
+  /** `delete`: s3:DeleteObject only (cleaning up after expired records). */
+  access: AccessLevel | 'delete';
   /**
    * Object key patterns (`uploads/*`). Empty: bucket-level only (s3:ListBucket, which HeadBucket needs).
    * Any bucket access includes s3:ListBucket so HeadObject on a missing key answers 404, not 403.
@@ -26,10 +27,17 @@ export interface BucketAccess {
 export interface FunctionPermissions {
   /** DynamoDB table: read = GetItem/BatchGetItem/Query/ConditionCheckItem; readwrite adds Put/Update/Delete/BatchWrite. No Scan for anyone. */
   table: AccessLevel;
+  /** Only items whose partition key starts with one of these (`OUTBOX#`): an IAM dynamodb:LeadingKeys condition. */
+  tableKeys?: string[];
+  /**
+   * Fed by the table's stream through an event source mapping (its entry in shared/streams/subscriptions.ts):
+   * reads the stream, and sends descriptions of the batches it gives up on to its own failure queue.
+   */
+  tableStream?: boolean;
   bucket?: BucketAccess;
   /** Reads the JWT signing secret: every function that signs or verifies access tokens. */
   jwtSecret?: boolean;
-  /** ses:SendEmail from the configured MAIL_FROM address only. */
+  /** ses:SendEmail from the configured MAIL_FROM address only. Only the mailer: everyone else writes outbox items. */
   ses?: boolean;
   /** Queues broadcasts on the fan-out function (lambda:InvokeFunction on it, FANOUT_FUNCTION_NAME). */
   fanOut?: boolean;
@@ -53,34 +61,44 @@ export interface FunctionPermissions {
 export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> = {
   system: { table: 'read', bucket: { access: 'read', prefixes: [] } },
   // websocket: logout, password reset and a Google takeover close the sockets of the sessions they end.
-  auth: { table: 'readwrite', jwtSecret: true, ses: true, websocket: true, memoryMb: 1024 },
+  auth: { table: 'readwrite', jwtSecret: true, websocket: true, memoryMb: 1024 },
   // websocket: suspension closes the user's open connections.
   users: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['avatars/*'] }, jwtSecret: true, websocket: true },
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
   // Deliverable files are stored under uploads/ and task views embed presigned GET URLs.
-  tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
+  tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
   // Message views embed presigned GET URLs of attachments (shared/files/view.ts); a URL signed by a role
   // without s3:GetObject on the key is refused by S3, so chats reads uploads/*.
-  chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true, ses: true },
+  chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
   // fanOut: announcements to a whole audience leave the request as an asynchronous job.
-  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, fanOut: true },
-  // websocket + ses: admins are told of new requests and students of decisions (notify()).
-  partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  notifications: { table: 'readwrite', jwtSecret: true, websocket: true, fanOut: true },
+  // websocket: admins are told of new requests and students of decisions (notify()).
+  partnership: { table: 'readwrite', jwtSecret: true, websocket: true },
   // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
-  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: { target: 'reminders' } },
-  admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  meetings: { table: 'readwrite', jwtSecret: true, websocket: true, scheduler: { target: 'reminders' } },
+  admin: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Stripe key: payment intents, and cancelling the open one before an edit; scheduler: each bill's due date
-  // invokes this function; websocket + ses: the student is told of new and overdue bills.
-  billing: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: true, stripe: 'key' },
+  // invokes this function; websocket: the student is told of new and overdue bills.
+  billing: { table: 'readwrite', jwtSecret: true, websocket: true, scheduler: true, stripe: 'key' },
   // Stripe's events: the signing secret checks them, the key refunds a payment for a cancelled bill; a Function
   // URL is the endpoint registered with Stripe (POST /webhook/stripe on the HTTP API reaches the same code).
-  webhook: { table: 'readwrite', websocket: true, ses: true, stripe: 'webhook', functionUrl: true },
+  webhook: { table: 'readwrite', websocket: true, stripe: 'webhook', functionUrl: true },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },
   // Meeting reminders (push + notify + e-mail to the participants), end-of-meeting completion, and the recurring
   // reconcile, which creates and deletes schedules itself.
-  reminders: { table: 'readwrite', websocket: true, ses: true, scheduler: { target: 'reminders' }, timeoutSeconds: 120 },
+  reminders: { table: 'readwrite', websocket: true, scheduler: { target: 'reminders' }, timeoutSeconds: 120 },
+  // Sends outbox items: reads one and marks it sent, nothing else in the table.
+  mailer: { table: 'readwrite', tableKeys: ['OUTBOX#'], tableStream: true, ses: true, timeoutSeconds: 60 },
+  // Cleans up after expired file records: deletes their objects, gives their bytes back to the owner's usage.
+  expiry: {
+    table: 'readwrite',
+    tableKeys: ['FILE#', 'STORAGE#'],
+    bucket: { access: 'delete', prefixes: ['uploads/*', 'tmp/*'] },
+    tableStream: true,
+    timeoutSeconds: 60,
+  },
 };
 
 /** The entry of `fn`; throws at synth when a new endpoint group has none, so it cannot deploy without a decision. */

@@ -20,6 +20,8 @@ import { StripeSecrets } from './constructs/stripe-secrets.ts';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { FileStorage } from './constructs/storage.ts';
 import { AppTable } from './constructs/table.ts';
+import { TableStreamSubscription } from './constructs/table-stream.ts';
+import { streamSubscriptions, type StreamSubscription } from '../shared/streams/subscriptions.ts';
 import { RealtimeApi } from './constructs/websocket-api.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +42,8 @@ export interface GradHelperStackProps extends StackProps {
   handlerEntry?: (fn: string) => string;
   /** Deploy the WebSocket API and the realtime function (default true; tests of the HTTP side may leave it out). */
   realtime?: boolean;
+  /** The functions fed by the table's stream; default shared/streams/subscriptions.ts. */
+  streamSubscriptions?: readonly StreamSubscription[];
   /** false: stub code instead of esbuild bundles (fast infrastructure tests). Default true. */
   bundle?: boolean;
 }
@@ -51,8 +55,10 @@ export class GradHelperStack extends Stack {
   readonly jwtSecret: JwtSigningSecret;
   readonly httpApi: ContractHttpApi;
   readonly realtimeApi?: RealtimeApi;
-  /** Every Lambda by endpoint group name (plus `realtime`). */
+  /** Every Lambda by endpoint group name (plus `realtime`, `fanout` and the stream consumers). */
   readonly functions = new Map<string, ProjectFunction>();
+  /** The event source mapping and failure queue of each stream consumer, by function name. */
+  readonly streamSubscriptions = new Map<string, TableStreamSubscription>();
   private scheduler?: ReminderScheduler;
   private stripeSecrets?: StripeSecrets;
   /** The schedule group, its invoke role and dead-letter queue, once some function schedules. */
@@ -94,6 +100,8 @@ export class GradHelperStack extends Stack {
       RATE_LIMIT_CHAT_PER_MINUTE: String(config.rateLimits.chatPerMinute),
       RATE_LIMIT_AUTH_PER_MINUTE: String(config.rateLimits.authPerMinute),
       RATE_LIMIT_SESSION_PER_MINUTE: String(config.rateLimits.sessionPerMinute),
+      STORAGE_QUOTA_BYTES: String(config.storageQuotaBytes),
+      UNATTACHED_FILE_TTL_SECONDS: String(config.unattachedFileTtlSeconds),
       LOG_LEVEL: 'info',
     };
 
@@ -109,17 +117,17 @@ export class GradHelperStack extends Stack {
         timeoutSeconds: perms.timeoutSeconds,
         bundle: props.bundle,
       });
-      fn.bindTable(this.table, perms.table);
+      fn.bindTable(this.table, perms.table, perms.tableKeys);
       if (perms.bucket) fn.bindBucket(this.storage.bucket, perms.bucket.prefixes, perms.bucket.access);
       if (perms.jwtSecret) fn.bindSecret(this.jwtSecret.secret);
       if (perms.ses) fn.bindSes(mailer);
-      if (perms.websocket && this.realtimeApi) fn.bindWebSocket(this.realtimeApi);
+      if (perms.websocket && this.realtimeApi) this.realtimeApi.bind(fn);
       if (perms.fanOut && fanOut) fn.bindFanOut(fanOut);
       if (perms.scheduler) {
         const targetName = typeof perms.scheduler === 'object' ? perms.scheduler.target : name;
         const target = targetName === name ? fn : this.functions.get(targetName);
         if (!target) throw new Error(`infra/permissions.ts: "${name}" schedules the function "${targetName}", which is made after it or not at all`);
-        fn.bindScheduler((this.scheduler ??= new ReminderScheduler(this, 'reminders')), target);
+        (this.scheduler ??= new ReminderScheduler(this, 'reminders')).allow(fn, target);
       }
       if (perms.stripe) fn.bindStripe((this.stripeSecrets ??= new StripeSecrets(this, 'stripe')), perms.stripe);
       if (perms.functionUrl) {
@@ -164,6 +172,20 @@ export class GradHelperStack extends Stack {
 
     if (this.realtimeApi) {
       this.realtimeApi.addRoutes(makeFunction('realtime', handlerEntry('realtime'), permissionsOf('realtime', permissions)));
+    }
+
+    // The table's stream consumers (mail, expired files), each with its filters and failure queue.
+    const subscriptions = props.streamSubscriptions ?? streamSubscriptions;
+    for (const subscription of subscriptions) {
+      const perms = permissionsOf(subscription.function, permissions);
+      if (!perms.tableStream) throw new Error(`infra/permissions.ts: "${subscription.function}" reads the table's stream but its entry lacks tableStream`);
+      const fn = makeFunction(subscription.function, handlerEntry(subscription.function), perms);
+      this.streamSubscriptions.set(subscription.function, new TableStreamSubscription(this, `${subscription.function}-stream`, { table: this.table, fn, subscription }));
+    }
+    for (const [name, perms] of Object.entries(permissions)) {
+      if (perms?.tableStream && !subscriptions.some((s) => s.function === name)) {
+        throw new Error(`infra/permissions.ts: "${name}" has tableStream but no entry in shared/streams/subscriptions.ts`);
+      }
     }
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.baseUrl, description: 'HTTP API base URL (the frontend API_URL)' });

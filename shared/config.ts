@@ -101,6 +101,14 @@ const ConfigSchema = z.object({
   REMINDERS_FUNCTION_ARN: z.string().optional(),
   /** Queue for schedule invocations that still fail after the schedule's retries. */
   SCHEDULE_DLQ_ARN: z.string().optional(),
+  /**
+   * Bytes of files (every category) one student may keep at a time; admins are counted but not limited.
+   * Over it, an upload or confirm is 413 PAYLOAD_TOO_LARGE naming the quota. Freed by deleting files, and
+   * by unattached uploads expiring.
+   */
+  STORAGE_QUOTA_BYTES: intFromEnv(1024 * 1024 * 1024),
+  /** A confirmed upload that is not an avatar and not attached to anything expires (record and object) after this. */
+  UNATTACHED_FILE_TTL_SECONDS: intFromEnv(24 * 60 * 60),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

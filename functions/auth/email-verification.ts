@@ -2,12 +2,12 @@
 // Verification is what decides, when someone later signs in with Google under the same address, whether the
 // account is linked (verified: the owner set the password) or taken over (unverified: anyone may have
 // registered it; Google's proof wins). Sign-in itself never waits for it.
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { userKeys, type User } from '#shared/db/entities/user.ts';
 import { emailVerificationKeys, getEmailVerificationByHash, toEmailVerificationItem } from '#shared/db/entities/email-verification.ts';
-import type { Mailer } from '#shared/mail/mailer.ts';
+import { mailOutboxPut } from '#shared/mail/outbox.ts';
 import type { Logger } from '#shared/log.ts';
 import { validationError } from '#shared/errors.ts';
 import { hashToken, newSecretToken } from '#shared/ids.ts';
@@ -17,34 +17,40 @@ export const VERIFY_TOKEN_TTL_HOURS = 72;
 
 export interface VerificationMailDeps {
   db: Db;
-  mailer: Mailer;
   /** This API's public base URL; the link is `<apiUrl>/auth/verify-email?token=<token>`. */
   apiUrl: string;
   log: Logger;
 }
 
 /**
- * Stores a verification token for the user's address and mails the link. Never throws: the account exists
- * whatever happens here, and a user without a working link can still verify through a password reset.
+ * Stores a verification token for the user's address and, in the same transaction, the mail with its link
+ * (the outbox; the mailer sends it after the request). Never throws: the account exists whatever happens
+ * here, and a user without a working link can still verify through a password reset.
  */
 export async function sendVerificationEmail(deps: VerificationMailDeps, user: User, now: Date): Promise<void> {
   const token = newSecretToken();
   try {
+    const link = `${deps.apiUrl.replace(/\/+$/, '')}/auth/verify-email?token=${encodeURIComponent(token)}`;
     await deps.db.doc.send(
-      new PutCommand({
-        TableName: deps.db.tableName,
-        Item: toEmailVerificationItem({
-          tokenHash: hashToken(token),
-          userId: user.id,
-          email: user.email,
-          createdAt: now.toISOString(),
-          expiresAt: Math.floor(now.getTime() / 1000) + VERIFY_TOKEN_TTL_HOURS * 3600,
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: deps.db.tableName,
+              Item: toEmailVerificationItem({
+                tokenHash: hashToken(token),
+                userId: user.id,
+                email: user.email,
+                createdAt: now.toISOString(),
+                expiresAt: Math.floor(now.getTime() / 1000) + VERIFY_TOKEN_TTL_HOURS * 3600,
+              }),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          mailOutboxPut(deps.db.tableName, emailVerificationMail(user, link, VERIFY_TOKEN_TTL_HOURS), now),
+        ],
       }),
     );
-    const link = `${deps.apiUrl.replace(/\/+$/, '')}/auth/verify-email?token=${encodeURIComponent(token)}`;
-    await deps.mailer.send(emailVerificationMail(user, link, VERIFY_TOKEN_TTL_HOURS));
   } catch (err) {
     deps.log.error('e-mail verification mail failed', { error: err, userId: user.id });
   }

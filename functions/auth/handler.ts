@@ -2,7 +2,6 @@ import { authRoutes } from '#shared/contract/auth.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { getConfig } from '#shared/config.ts';
 import { getDb } from '#shared/db/client.ts';
-import { getMailer } from '#shared/mail/mailer.ts';
 import { closeUserConnections } from '#shared/realtime/push.ts';
 import type { Logger } from '#shared/log.ts';
 import { login, loginWithGoogle, logout, refresh, register, type CloseSockets } from './sign-in.ts';
@@ -18,7 +17,7 @@ const socketCloser =
     closeUserConnections(userId, options).catch((err: unknown) => log.warn('could not close the connections of an ended session', { userId, ...options, error: err }));
 
 export const handler = createHttpHandler(authRoutes, {
-  register: ({ body, request, log }) => register({ db: getDb(), mailer: getMailer(), apiUrl: getConfig().API_URL, log }, body, request.now),
+  register: ({ body, request, log }) => register({ db: getDb(), apiUrl: getConfig().API_URL, log }, body, request.now),
 
   login: ({ body, request }) => {
     const config = getConfig();
@@ -35,11 +34,7 @@ export const handler = createHttpHandler(authRoutes, {
   refresh: ({ body, request, log }) => refresh(getDb(), body.refreshToken, request.now, socketCloser(log)),
 
   forgotPassword: ({ body, request, log }) =>
-    requestPasswordReset(
-      { db: getDb(), mailer: getMailer(), appUrl: getConfig().APP_URL, cooldownSeconds: getConfig().FORGOT_PASSWORD_COOLDOWN_SECONDS, log },
-      body.email,
-      request.now,
-    ),
+    requestPasswordReset({ db: getDb(), appUrl: getConfig().APP_URL, cooldownSeconds: getConfig().FORGOT_PASSWORD_COOLDOWN_SECONDS, log }, body.email, request.now),
 
   resetPassword: ({ body, request, log }) => resetPassword(getDb(), body, request.now, socketCloser(log)),
 

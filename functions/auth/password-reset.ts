@@ -1,13 +1,13 @@
 // Forgotten passwords: a single-use, 30-minute link by mail; using it sets the password and revokes every session.
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { getUserById, getUserIdByEmail, userKeys } from '#shared/db/entities/user.ts';
 import { getPasswordResetByHash, passwordResetKeys, toPasswordResetItem } from '#shared/db/entities/password-reset.ts';
 import { hashPassword } from '#shared/auth/passwords.ts';
 import { claimCooldown } from '#shared/http/rate-limit.ts';
-import type { Mailer } from '#shared/mail/mailer.ts';
 import type { Logger } from '#shared/log.ts';
+import { mailOutboxPut } from '#shared/mail/outbox.ts';
 import { validationError } from '#shared/errors.ts';
 import { hashToken, newSecretToken } from '#shared/ids.ts';
 import { passwordResetMail } from './mail.ts';
@@ -19,7 +19,6 @@ export const FORGOT_PASSWORD_MESSAGE = 'If an account exists for this e-mail add
 
 export interface ForgotPasswordDeps {
   db: Db;
-  mailer: Mailer;
   /** Frontend base URL; the link is `<appUrl>/reset-password?token=<token>`. */
   appUrl: string;
   /** After a reset mail, requests for the same account send nothing for this long (0: no cooldown). */
@@ -28,40 +27,44 @@ export interface ForgotPasswordDeps {
 }
 
 /**
- * Mails a reset link when the e-mail belongs to an account. The answer is the same either way (no account
- * enumeration), and a mail failure is logged, not reported, for the same reason. Within the cooldown after a
- * mail to an account nothing is sent and the answer is still the same: a stranger cannot flood a mailbox.
+ * Mails a reset link when the e-mail belongs to an account; the answer is the same either way (no account
+ * enumeration). The token and its mail are written in one transaction: a link is mailed only for a token
+ * that exists, and the mailer sends it after the request (a slow or failing SES never shows here). Within the
+ * cooldown after a mail to an account nothing is sent and the answer is still the same: a stranger cannot
+ * flood a mailbox.
  */
 export async function requestPasswordReset(deps: ForgotPasswordDeps, email: string, now: Date): Promise<{ message: string }> {
-  const { db, mailer, log } = deps;
+  const { db } = deps;
   const userId = await getUserIdByEmail(db, email);
   const user = userId ? await getUserById(db, userId) : undefined;
   if (!user) return { message: FORGOT_PASSWORD_MESSAGE };
   if (!(await claimCooldown(db, { kind: 'pwreset', subject: user.id, seconds: deps.cooldownSeconds, now }))) {
-    log.info('password reset mail skipped: cooldown', { userId: user.id });
+    deps.log.info('password reset mail skipped: cooldown', { userId: user.id });
     return { message: FORGOT_PASSWORD_MESSAGE };
   }
 
   const token = newSecretToken();
+  const link = `${deps.appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
   await db.doc.send(
-    new PutCommand({
-      TableName: db.tableName,
-      Item: toPasswordResetItem({
-        tokenHash: hashToken(token),
-        userId: user.id,
-        sessionVersion: user.sessionVersion,
-        createdAt: now.toISOString(),
-        expiresAt: Math.floor(now.getTime() / 1000) + RESET_TOKEN_TTL_MINUTES * 60,
-      }),
-      ConditionExpression: 'attribute_not_exists(pk)',
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: db.tableName,
+            Item: toPasswordResetItem({
+              tokenHash: hashToken(token),
+              userId: user.id,
+              sessionVersion: user.sessionVersion,
+              createdAt: now.toISOString(),
+              expiresAt: Math.floor(now.getTime() / 1000) + RESET_TOKEN_TTL_MINUTES * 60,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        mailOutboxPut(db.tableName, passwordResetMail(user, link, RESET_TOKEN_TTL_MINUTES), now),
+      ],
     }),
   );
-  const link = `${deps.appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
-  try {
-    await mailer.send(passwordResetMail(user, link, RESET_TOKEN_TTL_MINUTES));
-  } catch (err) {
-    log.error('password reset mail failed', { error: err, userId: user.id });
-  }
   return { message: FORGOT_PASSWORD_MESSAGE };
 }
 

@@ -6,14 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthUser } from '#shared/auth/tokens.ts';
-import { isConditionFailed } from '#shared/db/errors.ts';
+import { cancellationReasons, isConditionFailed } from '#shared/db/errors.ts';
+import { transact } from '#shared/db/transact.ts';
 import { AppError, conflict, notFound, payloadTooLarge } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
-import { fileKeys, fromFileItem, getFileById, objectKeys, toFileItem, type FileCategory, type FileRecord } from '#shared/db/entities/file.ts';
+import { fileKeys, getFileById, objectKeys, toFileItem, type FileCategory, type FileRecord } from '#shared/db/entities/file.ts';
 import { presignPost, URL_TTL } from '#shared/storage/presign.ts';
 import { resolveDeclaredType, resolveFileType, SNIFF_BYTES, storedContentType } from '#shared/storage/sniff.ts';
 import { cleanOriginalName, safeObjectName } from '#shared/files/names.ts';
 import { assertTaskContext, checkCategory, limitsOf, type FilesDeps } from '#shared/files/store.ts';
+import { assertRoomFor, quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry } from '#shared/files/quota.ts';
 
 /** How long a pending record can be confirmed: the 10-minute upload window plus time for a slow upload. */
 export const PENDING_TTL_SECONDS = 60 * 60;
@@ -26,7 +28,10 @@ export interface DirectUploadRequest {
   taskId?: string;
 }
 
-/** Writes the pending record and returns the presigned POST for its tmp/ key. */
+/**
+ * Writes the pending record and returns the presigned POST for its tmp/ key. A file that would not fit the
+ * caller's storage quota is refused here (413), before its bytes travel; confirm enforces the quota.
+ */
 export async function requestDirectUpload(deps: FilesDeps, actor: AuthUser, input: DirectUploadRequest) {
   const limits = limitsOf(deps);
   const originalName = cleanOriginalName(input.name);
@@ -37,6 +42,7 @@ export async function requestDirectUpload(deps: FilesDeps, actor: AuthUser, inpu
   }
   checkCategory(input.category, type, input.size, originalName, limits, 'type');
   await assertTaskContext(deps.db, actor, input.taskId);
+  await assertRoomFor(deps.db, actor, input.size, quotaPolicy(deps.quota), 'size');
 
   const id = newId('file', deps.now);
   const record: FileRecord = {
@@ -113,12 +119,14 @@ export async function confirmDirectUpload(deps: FilesDeps, actor: AuthUser, file
   // Only the uploader confirms; for anyone else the pending file does not exist.
   if (!record || record.ownerId !== actor.id) throw notFound('File');
   if (record.status === 'confirmed') return record;
+  // Before any copying; the confirming transaction checks the quota again.
+  await assertRoomFor(deps.db, actor, record.size, quotaPolicy(deps.quota), 'fileId');
 
   const token = randomUUID();
   if (!(await claimConfirm(deps, record, token))) return waitForConfirm(deps, fileId);
   let confirmed: FileRecord | undefined;
   try {
-    confirmed = await checkAndConfirm(deps, record, token);
+    confirmed = await checkAndConfirm(deps, actor, record, token);
     return confirmed;
   } finally {
     if (!confirmed) await releaseClaim(deps, record.id, token);
@@ -182,7 +190,7 @@ async function waitForConfirm(deps: FilesDeps, fileId: string): Promise<FileReco
   throw conflict('This upload is being confirmed by another request or was just rejected; check it and retry', { fileId });
 }
 
-async function checkAndConfirm(deps: FilesDeps, record: FileRecord, token: string): Promise<FileRecord> {
+async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRecord, token: string): Promise<FileRecord> {
   const { s3, bucket } = deps.storage;
   const reject = async (issue: string): Promise<never> => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a rejected upload', { key: record.s3Key, error: err }));
@@ -246,27 +254,58 @@ async function checkAndConfirm(deps: FilesDeps, record: FileRecord, token: strin
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((err) => deps.log?.warn('could not delete a copy of a replaced upload', { key: finalKey, error: err }));
     return replaced();
   }
-  let out;
+  // Confirmed and counted in the owner's storage usage together. Unattached uploads expire (avatars never).
+  const policy = quotaPolicy(deps.quota);
+  const { confirmToken: _t, confirmingUntil: _u, expiresAt: _e, ...rest } = record;
+  void _t, _u, _e;
+  const confirmed: FileRecord = {
+    ...rest,
+    status: 'confirmed',
+    s3Key: finalKey,
+    confirmedAt: deps.now.toISOString(),
+    quotaBytes: record.size,
+    ...(record.category === 'avatar' ? {} : { expiresAt: unattachedExpiry(deps.now, policy) }),
+  };
   try {
-    out = await deps.db.doc.send(
-      new UpdateCommand({
-        TableName: deps.db.tableName,
-        Key: fileKeys.file(record.id),
-        UpdateExpression: 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at REMOVE expiresAt, confirmToken, confirmingUntil',
-        // Still ours: pending, claimed by this request (a claim that lapsed and was taken over fails here).
-        ConditionExpression: '#status = :pending AND confirmToken = :token',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':confirmed': 'confirmed', ':pending': 'pending', ':key': finalKey, ':at': deps.now.toISOString(), ':token': token },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    await transact(deps.db, [
+      {
+        Update: {
+          TableName: deps.db.tableName,
+          Key: fileKeys.file(record.id),
+          UpdateExpression:
+            confirmed.expiresAt === undefined
+              ? 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at, quotaBytes = :size REMOVE expiresAt, confirmToken, confirmingUntil'
+              : 'SET #status = :confirmed, s3Key = :key, confirmedAt = :at, quotaBytes = :size, expiresAt = :expiresAt REMOVE confirmToken, confirmingUntil',
+          // Still ours: pending, claimed by this request (a claim that lapsed and was taken over fails here).
+          ConditionExpression: '#status = :pending AND confirmToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':confirmed': 'confirmed',
+            ':pending': 'pending',
+            ':key': finalKey,
+            ':at': confirmed.confirmedAt,
+            ':token': token,
+            ':size': record.size,
+            ...(confirmed.expiresAt === undefined ? {} : { ':expiresAt': confirmed.expiresAt }),
+          },
+        },
+      },
+      reserveStorage(deps.db.tableName, actor, record.size, 1, policy, 'fileId'),
+    ]);
   } catch (err) {
-    if (!isConditionFailed(err)) throw err;
+    const reasons = cancellationReasons(err);
+    if (reasons?.[1] === 'ConditionalCheckFailed') {
+      // Over the quota: the copy goes; the upload stays pending (until it expires), so the owner can free
+      // space and confirm again.
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((e) => deps.log?.warn('could not delete a copy refused by the quota', { key: finalKey, error: e }));
+      throw await quotaExceededNow(deps.db, actor, record.size, policy, 'fileId');
+    }
+    if (reasons?.[0] !== 'ConditionalCheckFailed') throw err;
     const current = await getFileById(deps.db, record.id, deps.now);
     if (current?.status === 'confirmed') return current;
     throw notFound('File');
   }
   // The checked copy is in place; the tmp object would expire anyway, so a failed delete is only logged.
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a confirmed tmp object', { key: record.s3Key, error: err }));
-  return fromFileItem(out.Attributes!);
+  return confirmed;
 }

@@ -1,9 +1,10 @@
 // Reading and deleting files: details, download redirect, signed URL, delete. Every read goes through
 // assertCanReadFile, so absent, pending and not-yours look the same (404).
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthUser } from '#shared/auth/tokens.ts';
-import { isConditionFailed } from '#shared/db/errors.ts';
+import { transactionItemFailed } from '#shared/db/errors.ts';
+import { transact } from '#shared/db/transact.ts';
+import { releaseStorage } from '#shared/files/quota.ts';
 import { conflict, forbidden, notFound } from '#shared/errors.ts';
 import { fileKeys, getFileById, type FileRecord } from '#shared/db/entities/file.ts';
 import { presignGet, URL_TTL, type SignedUrl } from '#shared/storage/presign.ts';
@@ -38,40 +39,59 @@ export async function signedViewUrl(deps: FilesDeps, actor: AuthUser, fileId: st
 }
 
 /**
- * Deletes the record, then the object. Owner or admin only (a participant who may read it gets 403);
- * a pending upload may be cancelled the same way. While a task, deliverable or message references the
- * file the delete is refused with 409 (the condition is on the record, so an attach racing the delete
- * wins or loses cleanly): remove it from there first.
+ * Deletes the record (giving its bytes back to the owner's storage usage in the same transaction), then the
+ * object. Owner or admin only (a participant who may read it gets 403); a pending upload may be cancelled
+ * the same way. While a task, deliverable or message references the file the delete is refused with 409
+ * (the condition is on the record, so an attach racing the delete wins or loses cleanly): remove it from
+ * there first. An expired record is gone (404): its expiry gives the bytes back, never both.
  */
 export async function deleteFile(deps: FilesDeps, actor: AuthUser, fileId: string): Promise<{ id: string; deleted: true }> {
-  const file = await getFileById(deps.db, fileId, deps.now);
-  if (!file) throw notFound('File');
-  if (file.status === 'pending') {
-    if (!canManageFile(actor, file)) throw notFound('File');
-  } else {
-    await assertCanReadFile(deps.db, actor, file);
-    if (!canManageFile(actor, file)) throw forbidden('Only the file owner or an admin may delete a file');
-  }
-  if (file.attachedTo) throw attachedConflict(file);
-  try {
-    await deps.db.doc.send(
-      new DeleteCommand({
-        TableName: deps.db.tableName,
-        Key: fileKeys.file(file.id),
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(attachedTo)',
-      }),
-    );
-  } catch (err) {
-    if (!isConditionFailed(err)) throw err;
-    const now = await getFileById(deps.db, fileId, deps.now);
-    if (now?.attachedTo) throw attachedConflict(now);
-    throw notFound('File');
+  let file = await getFileById(deps.db, fileId, deps.now);
+  for (let attempt = 1; ; attempt++) {
+    if (!file) throw notFound('File');
+    if (file.status === 'pending') {
+      if (!canManageFile(actor, file)) throw notFound('File');
+    } else {
+      await assertCanReadFile(deps.db, actor, file);
+      if (!canManageFile(actor, file)) throw forbidden('Only the file owner or an admin may delete a file');
+    }
+    if (file.attachedTo) throw attachedConflict(file);
+    try {
+      await transact(deps.db, deleteItems(deps, file));
+      break;
+    } catch (err) {
+      if (!transactionItemFailed(err, 0)) throw err;
+      // Attached, confirmed, expired or deleted meanwhile: decide again on what the record is now.
+      file = await getFileById(deps.db, fileId, deps.now);
+      if (attempt >= 3 && file && !file.attachedTo) throw conflict('File changed while it was being deleted; retry', { fileId });
+    }
   }
   // The record is gone, so the object is unreachable even if this fails; log it for cleanup.
   await deps.storage.s3
     .send(new DeleteObjectCommand({ Bucket: deps.storage.bucket, Key: file.s3Key }))
     .catch((err) => deps.log?.error('file record deleted but its object was not', { key: file.s3Key, error: err }));
   return { id: file.id, deleted: true };
+}
+
+/** The record's Delete, conditional on the state it was read in, plus the release of its counted bytes. */
+function deleteItems(deps: FilesDeps, file: FileRecord) {
+  const counted = file.quotaBytes !== undefined;
+  return [
+    {
+      Delete: {
+        TableName: deps.db.tableName,
+        Key: fileKeys.file(file.id),
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          'attribute_not_exists(attachedTo)',
+          '(attribute_not_exists(expiresAt) OR expiresAt > :now)',
+          counted ? 'quotaBytes = :counted' : 'attribute_not_exists(quotaBytes)',
+        ].join(' AND '),
+        ExpressionAttributeValues: { ':now': Math.floor(deps.now.getTime() / 1000), ...(counted ? { ':counted': file.quotaBytes } : {}) },
+      },
+    },
+    ...(counted ? [releaseStorage(deps.db.tableName, file.ownerId, file.quotaBytes!)] : []),
+  ];
 }
 
 function attachedConflict(file: FileRecord) {

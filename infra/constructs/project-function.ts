@@ -1,6 +1,8 @@
 // The one way this project makes a Lambda: fixed runtime and bundling defaults, its own log group and role,
 // and bind* helpers that set a resource's environment variable and grant exactly what the function needs
 // in the same call, so an environment variable never exists without its permission or the reverse.
+// Constructs that are wired to a function (the WebSocket API, the scheduler, the table's stream) bind it
+// themselves (`api.bind(fn)`): they depend on this module, never the reverse, so the imports stay acyclic.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,9 +15,7 @@ import { join } from 'node:path';
 import type { AccessLevel } from '../permissions.ts';
 import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
 import type { AppTable } from './table.ts';
-import type { RealtimeApi } from './websocket-api.ts';
 import type { Mailer } from './mailer.ts';
-import type { ReminderScheduler } from './scheduler.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
 
@@ -108,14 +108,19 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** TABLE_NAME, and item access on the table and its indexes. Never Scan: every read is keyed. */
-  bindTable(table: AppTable, access: AccessLevel): this {
+  /**
+   * TABLE_NAME, and item access on the table and its indexes. Never Scan: every read is keyed. With
+   * `leadingKeys` (`OUTBOX#`), only items whose partition key starts with one of them.
+   */
+  bindTable(table: AppTable, access: AccessLevel, leadingKeys?: string[]): this {
     this.addEnvironment('TABLE_NAME', table.table.tableName);
+    const conditions = leadingKeys?.length ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys.map((k) => `${k}*`) } } : undefined;
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'TableRead',
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
         resources: [table.table.tableArn, ...table.indexArns],
+        conditions,
       }),
     );
     if (access === 'readwrite') {
@@ -125,6 +130,7 @@ export class ProjectFunction extends Construct {
           sid: 'TableWrite',
           actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
           resources: [table.table.tableArn],
+          conditions,
         }),
       );
     }
@@ -135,14 +141,16 @@ export class ProjectFunction extends Construct {
    * BUCKET_NAME, s3:ListBucket (HeadBucket, and a 404 rather than 403 from HeadObject on a missing key),
    * and object access under `prefixes` only (`uploads/*`).
    */
-  bindBucket(bucket: s3.IBucket, prefixes: string[], access: AccessLevel): this {
+  bindBucket(bucket: s3.IBucket, prefixes: string[], access: AccessLevel | 'delete'): this {
     this.addEnvironment('BUCKET_NAME', bucket.bucketName);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'BucketList', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     if (prefixes.length === 0) return this;
-    const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: access === 'read' ? 'ObjectsRead' : 'ObjectsReadWrite', actions, resources: prefixes.map((p) => bucket.arnForObjects(p)) }),
-    );
+    const { sid, actions } = {
+      read: { sid: 'ObjectsRead', actions: ['s3:GetObject'] },
+      readwrite: { sid: 'ObjectsReadWrite', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
+      delete: { sid: 'ObjectsDelete', actions: ['s3:DeleteObject'] },
+    }[access];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => bucket.arnForObjects(p)) }));
     for (const prefix of prefixes) {
       this.acknowledge(
         `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(bucket)}.Arn>/${prefix}]`,
@@ -167,24 +175,11 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** WEBSOCKET_ENDPOINT (the Management API URL) and execute-api:ManageConnections on that stage's @connections. */
-  bindWebSocket(api: RealtimeApi): this {
-    this.addEnvironment('WEBSOCKET_ENDPOINT', api.managementEndpoint);
-    api.grantManageConnections(this);
-    return this;
-  }
-
   /** FANOUT_FUNCTION_NAME, and lambda:InvokeFunction on that one function (asynchronous broadcasts). */
   bindFanOut(target: ProjectFunction): this {
     this.addEnvironment('FANOUT_FUNCTION_NAME', target.function.functionName);
     // The unqualified ARN only (grantInvoke would add `:*` for every version and alias).
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FanOutInvoke', actions: ['lambda:InvokeFunction'], resources: [target.function.functionArn] }));
-    return this;
-  }
-
-  /** SCHEDULE_GROUP_NAME / SCHEDULER_ROLE_ARN / SCHEDULE_DLQ_ARN: one-time schedules in the app's group that invoke `target` (default: this function). */
-  bindScheduler(scheduler: ReminderScheduler, target: ProjectFunction = this): this {
-    scheduler.allow(this, target);
     return this;
   }
 
@@ -203,7 +198,8 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  private logicalIdOf(construct: Construct): string {
+  /** The logical id cdk-nag prints for a resource (`<id>` in an acknowledged finding). */
+  logicalIdOf(construct: Construct): string {
     const child = construct.node.defaultChild as Construct | undefined;
     return Stack.of(this).getLogicalId((child ?? construct) as never);
   }

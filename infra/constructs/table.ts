@@ -19,6 +19,8 @@ export class AppTable extends Construct {
       sortKey: stringKey(tableDefinition.sortKey),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: tableDefinition.ttlAttribute,
+      // Feeds the stream consumers (shared/streams/subscriptions.ts, infra/constructs/table-stream.ts).
+      stream: dynamodb.StreamViewType[tableDefinition.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // All product data lives here: never deleted by a stack update or `cdk destroy`.

@@ -64,6 +64,12 @@ export class RealtimeApi extends Construct {
     }
   }
 
+  /** WEBSOCKET_ENDPOINT (the Management API URL) for `fn`, and the permission to push through it. */
+  bind(fn: ProjectFunction): void {
+    fn.addEnvironment('WEBSOCKET_ENDPOINT', this.managementEndpoint);
+    this.grantManageConnections(fn);
+  }
+
   /** execute-api:ManageConnections on this stage's @connections only (post, get, delete a connection). */
   grantManageConnections(fn: ProjectFunction): void {
     fn.role.addToPrincipalPolicy(

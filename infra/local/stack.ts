@@ -11,6 +11,9 @@ import { startGateway, API_BASE_PATH, type Gateway, type GatewayExtension } from
 import { localExtensions } from './extensions.ts';
 import { STRIPE_EMULATOR_PATH } from './stripe-api.ts';
 import { resetStripeForTests } from '../../shared/payments/stripe.ts';
+import { startStreamPollers, type StreamFailure, type StreamPollers } from './streams.ts';
+import { createTtlSweeper, TtlDeletions, type TtlSweeper } from './ttl.ts';
+import { streamSubscriptions } from '../../shared/streams/subscriptions.ts';
 
 export interface LocalStackOptions {
   /** Folder for persistent state (database files, S3 objects, outbox). */
@@ -26,6 +29,8 @@ export interface LocalStackOptions {
   bucketName?: string;
   /** Extra environment for the handlers (rate limits, feature switches). */
   env?: Record<string, string>;
+  /** Run the local TTL process every this many seconds (npm start); without it TTL runs only on `runTtl`. */
+  ttlSweepSeconds?: number;
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
@@ -40,6 +45,15 @@ export interface LocalStack {
   bucketName: string;
   stateDir: string;
   outboxDir: string;
+  /**
+   * Resolves once the stream consumers (the mailer, the file expiry) have handled everything written so far:
+   * mail written by a request is in the outbox folder after this.
+   */
+  settleStreams(): Promise<void>;
+  /** What the local TTL process would delete at `at` (default now) is deleted, as TTL does (see infra/local/ttl.ts). */
+  runTtl(at?: Date): Promise<number>;
+  /** Stream batches given up after their last retry (the local on-failure queue). */
+  streamFailures(): StreamFailure[];
   stop(): Promise<void>;
 }
 
@@ -87,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let s3: S3Emulator | undefined;
   const extensions: GatewayExtension[] = [];
   let gateway: Gateway | undefined;
+  let pollers: StreamPollers | undefined;
+  let sweeper: TtlSweeper | undefined;
   try {
     const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dbPath: options.persistent ? join(stateDir, 'dynamodb') : undefined })).endpoint;
     const s3Endpoint = options.s3Endpoint ?? (s3 = await startS3Emulator({ directory: join(stateDir, 's3'), buckets: [bucketName] })).endpoint;
@@ -135,6 +151,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     extensions.push(...(await localExtensions({ gatewayUrl, stateDir, ...(emulateStripe ? { stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET } : {}) })));
     gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
     const g = gateway;
+    // The table's stream drives the mailer and the file expiry, as event source mappings do in AWS.
+    const ttlDeletions = new TtlDeletions();
+    const streams = (pollers = await startStreamPollers({ endpoint: dynamoEndpoint, tableName, subscriptions: streamSubscriptions, ttlDeletions, stateDir }));
+    const ttl = (sweeper = createTtlSweeper({
+      endpoint: dynamoEndpoint,
+      tableName,
+      deletions: ttlDeletions,
+      intervalMs: options.ttlSweepSeconds ? options.ttlSweepSeconds * 1000 : undefined,
+    }));
     // Scripts run beside the stack (npm run create-admin) find its emulators and table here.
     const endpointsFile = join(stateDir, ENDPOINTS_FILE);
     const endpoints: LocalEndpoints = { dynamoEndpoint, s3Endpoint, tableName, bucketName, apiUrl: `${gatewayUrl}${API_BASE_PATH}` };
@@ -150,14 +175,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucketName,
       stateDir,
       outboxDir,
+      settleStreams: () => streams.settle(),
+      runTtl: (at) => ttl.sweep(at),
+      streamFailures: () => streams.failures(),
       stop: async () => {
         rmSync(endpointsFile, { force: true });
+        await ttl.close();
+        await streams.close();
         await g.close();
         await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (err) {
+    await sweeper?.close();
+    await pollers?.close();
     await gateway?.close();
     await s3?.stop();
     await dynamo?.stop();

@@ -18,6 +18,7 @@ import { attachmentRef, fileKeys, getFilesByIds, type FileRecord } from '../db/e
 import { cancellationReasons } from '../db/errors.ts';
 import { AppError, conflict } from '../errors.ts';
 import { canManageFile } from './ownership.ts';
+import { quotaPolicy, unattachedExpiry, type QuotaPolicy } from './quota.ts';
 import { fileSummary, type FileSummary } from './view.ts';
 import type { Storage } from '../storage/s3.ts';
 
@@ -93,17 +94,22 @@ export async function assertAttachableFiles(db: Db, input: AssertAttachableInput
 
 /**
  * TransactWrite Update items that attach the files to `target` (sets attachedTo and taskId/deliverableId or
- * chatId). Each is conditioned on the file still existing, being confirmed, and being unattached or
- * already attached to this very target, so re-attaching is idempotent and a concurrent attach elsewhere
- * cancels the caller's transaction.
+ * chatId, and clears the unattached upload's expiry). Each is conditioned on the file still existing, being
+ * confirmed and not expired, and being unattached or already attached to this very target, so re-attaching
+ * is idempotent and a concurrent attach elsewhere (or the file's expiry) cancels the caller's transaction.
  */
-export function attachFilesTransactItems(files: readonly FileRecord[], target: AttachTarget, db: Pick<Db, 'tableName'> = getDb()) {
+export function attachFilesTransactItems(files: readonly FileRecord[], target: AttachTarget, db: Pick<Db, 'tableName'> = getDb(), now: Date = new Date()) {
   const ref = refOf(target);
   return files.map((file) => {
-    const names: Record<string, string> = { '#status': 'status', '#attachedTo': 'attachedTo' };
-    const values: Record<string, unknown> = { ':ref': ref, ':confirmed': 'confirmed' };
+    const names: Record<string, string> = { '#status': 'status', '#attachedTo': 'attachedTo', '#expiresAt': 'expiresAt' };
+    const values: Record<string, unknown> = { ':ref': ref, ':confirmed': 'confirmed', ':now': Math.floor(now.getTime() / 1000) };
     const sets = ['#attachedTo = :ref'];
-    const conditions = ['attribute_exists(pk)', '#status = :confirmed', '(attribute_not_exists(#attachedTo) OR #attachedTo = :ref)'];
+    const conditions = [
+      'attribute_exists(pk)',
+      '#status = :confirmed',
+      '(attribute_not_exists(#expiresAt) OR #expiresAt > :now)',
+      '(attribute_not_exists(#attachedTo) OR #attachedTo = :ref)',
+    ];
     if (target.kind === 'chat') {
       names['#chatId'] = 'chatId';
       values[':chatId'] = target.chatId;
@@ -124,7 +130,7 @@ export function attachFilesTransactItems(files: readonly FileRecord[], target: A
       Update: {
         TableName: db.tableName,
         Key: fileKeys.file(file.id),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE #expiresAt`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -136,18 +142,25 @@ export function attachFilesTransactItems(files: readonly FileRecord[], target: A
 /**
  * TransactWrite Update items that undo an attachment (when the task, deliverable or message that
  * referenced the files goes away), so the owner may delete them again. The task context (taskId) stays:
- * the file still belongs to that task's participants.
+ * the file still belongs to that task's participants. An unattached file expires again (as an upload
+ * that was never attached), unless something attaches it meanwhile.
  */
-export function detachFilesTransactItems(fileIds: readonly string[], target: AttachTarget, db: Pick<Db, 'tableName'> = getDb()) {
+export function detachFilesTransactItems(
+  fileIds: readonly string[],
+  target: AttachTarget,
+  db: Pick<Db, 'tableName'> = getDb(),
+  now: Date = new Date(),
+  policy: QuotaPolicy = quotaPolicy(),
+) {
   const ref = refOf(target);
   const remove = target.kind === 'chat' ? 'attachedTo, chatId' : target.kind === 'deliverable' ? 'attachedTo, deliverableId' : 'attachedTo';
   return [...new Set(fileIds)].map((id) => ({
     Update: {
       TableName: db.tableName,
       Key: fileKeys.file(id),
-      UpdateExpression: `REMOVE ${remove}`,
+      UpdateExpression: `SET expiresAt = :expiresAt REMOVE ${remove}`,
       ConditionExpression: 'attachedTo = :ref',
-      ExpressionAttributeValues: { ':ref': ref },
+      ExpressionAttributeValues: { ':ref': ref, ':expiresAt': unattachedExpiry(now, policy) },
     },
   }));
 }

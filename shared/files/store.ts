@@ -1,9 +1,11 @@
 // Storing files that arrived in a request body (POST /files/upload; other multipart endpoints such as
-// deliverable submission may call storeUploadedFiles too). Objects first, then all records in one
-// transaction; if the records cannot be written the objects are deleted, so nothing is half-stored.
+// deliverable submission may call storeUploadedFiles too). Objects first, then all records and the owner's
+// storage usage in one transaction; if the records cannot be written (or the quota is full) the objects are
+// deleted, so nothing is half-stored.
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../db/client.ts';
+import { transactionItemFailed } from '../db/errors.ts';
+import { transact } from '../db/transact.ts';
 import type { Storage } from '../storage/s3.ts';
 import type { AuthUser } from '../auth/tokens.ts';
 import type { UploadedFile } from '../http/multipart.ts';
@@ -15,6 +17,7 @@ import { objectKeys, toFileItem, type FileCategory, type FileRecord } from '../d
 import { resolveFileType, storedContentType, type ResolvedType } from '../storage/sniff.ts';
 import { canSeeTask } from './access.ts';
 import { cleanOriginalName, safeObjectName } from './names.ts';
+import { assertRoomFor, quotaExceededNow, quotaPolicy, reserveStorage, unattachedExpiry, type QuotaPolicy } from './quota.ts';
 
 export interface FileLimits {
   /** Per file, multipart uploads (also enforced while parsing). */
@@ -31,6 +34,8 @@ export interface FilesDeps {
   now: Date;
   log?: Logger;
   limits?: FileLimits;
+  /** Default: STORAGE_QUOTA_BYTES and UNATTACHED_FILE_TTL_SECONDS from the configuration. */
+  quota?: QuotaPolicy;
 }
 
 /**
@@ -75,9 +80,10 @@ export interface StoreUploadedFilesInput {
 }
 
 /**
- * Checks and stores the files of one request; returns their (confirmed) records in request order.
+ * Checks and stores the files of one request; returns their (confirmed) records in request order. Each
+ * expires after UNATTACHED_FILE_TTL_SECONDS unless attached meanwhile (avatars never).
  * 400 for no file, an empty file, or a type outside the allowlist / contradicted by the bytes;
- * 413 past the per-file or per-request size; 404 for a task the caller cannot see.
+ * 413 past the per-file or per-request size or the owner's storage quota; 404 for a task the caller cannot see.
  */
 export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFilesInput): Promise<FileRecord[]> {
   const field = input.field ?? 'files';
@@ -94,7 +100,9 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
     });
   }
 
+  const policy = quotaPolicy(deps.quota);
   const createdAt = deps.now.toISOString();
+  const expiresAt = input.category === 'avatar' ? undefined : unattachedExpiry(deps.now, policy);
   const records = input.files.map((upload): FileRecord => {
     const originalName = cleanOriginalName(upload.filename);
     if (upload.size === 0) throw validationError(field, `file "${originalName}" is empty`);
@@ -118,9 +126,14 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
       mime: type.mime,
       createdAt,
       confirmedAt: createdAt,
+      quotaBytes: upload.size,
+      ...(expiresAt ? { expiresAt } : {}),
     };
   });
   await assertTaskContext(deps.db, input.actor, input.taskId);
+  // Refused before any object is written when it cannot fit; the transaction below enforces it.
+  await assertRoomFor(deps.db, input.actor, total, policy, field);
+  const reserve = reserveStorage(deps.db.tableName, input.actor, total, records.length, policy, field);
 
   const { s3, bucket } = deps.storage;
   const written: string[] = [];
@@ -149,15 +162,15 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
         written.push(record.s3Key);
       }),
     );
-    await deps.db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: records.map((record) => ({
-          Put: { TableName: deps.db.tableName, Item: toFileItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
-        })),
-      }),
-    );
+    await transact(deps.db, [
+      ...records.map((record) => ({
+        Put: { TableName: deps.db.tableName, Item: toFileItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+      })),
+      reserve,
+    ]);
   } catch (err) {
     await removeWritten();
+    if (transactionItemFailed(err, records.length)) throw await quotaExceededNow(deps.db, input.actor, total, policy, field);
     throw err;
   }
   return records;

@@ -1,5 +1,6 @@
-// Outgoing mail: SES v2 in AWS, or one JSON file per message in MAIL_OUTBOX_DIR on one machine (the local
-// stack and the tests read those files). Domains depend on the Mailer interface, never on SES.
+// Delivering mail: SES v2 in AWS, or one JSON file per message in MAIL_OUTBOX_DIR on one machine (the local
+// stack and the tests read those files). Only the mailer function (functions/mailer/) delivers; domains send
+// mail by writing an outbox item (shared/mail/outbox.ts), never through this module.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,14 +14,31 @@ export interface MailMessage {
   html?: string;
 }
 
+/** A message on its way out: `id` is its outbox item's id (traceable in SES tags and the local files). */
+export interface OutgoingMail extends MailMessage {
+  id?: string;
+}
+
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** Resolves with the provider's message id when it gives one; rejects when the message was not accepted. */
+  send(message: OutgoingMail): Promise<{ messageId?: string }>;
 }
 
 /** What the file mailer writes, one file per message. */
 export interface OutboxMessage extends MailMessage {
+  id?: string;
   from: string;
   sentAt: string;
+}
+
+/**
+ * SES refused this very message (a malformed or rejected recipient, content it will not send): sending it
+ * again cannot succeed. Everything else (throttling, a paused account, an unverified sender, the network) is
+ * worth retrying.
+ */
+export function isPermanentMailFailure(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'MessageRejected' || name === 'BadRequestException';
 }
 
 export class SesMailer implements Mailer {
@@ -29,8 +47,8 @@ export class SesMailer implements Mailer {
     private readonly from: string,
   ) {}
 
-  async send(message: MailMessage): Promise<void> {
-    await this.client.send(
+  async send(message: OutgoingMail): Promise<{ messageId?: string }> {
+    const out = await this.client.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,
         Destination: { ToAddresses: [message.to] },
@@ -43,8 +61,10 @@ export class SesMailer implements Mailer {
             },
           },
         },
+        ...(message.id ? { EmailTags: [{ Name: 'outbox-id', Value: message.id }] } : {}),
       }),
     );
+    return { messageId: out.MessageId };
   }
 }
 
@@ -55,19 +75,28 @@ export class FileMailer implements Mailer {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async send(message: MailMessage): Promise<void> {
+  async send(message: OutgoingMail): Promise<{ messageId?: string }> {
     const sentAt = this.clock().toISOString();
-    const record: OutboxMessage = { to: message.to, from: this.from, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}), sentAt };
+    const record: OutboxMessage = {
+      ...(message.id ? { id: message.id } : {}),
+      to: message.to,
+      from: this.from,
+      subject: message.subject,
+      text: message.text,
+      ...(message.html ? { html: message.html } : {}),
+      sentAt,
+    };
     await mkdir(this.directory, { recursive: true });
     // Time first so a directory listing reads in sending order; the random part keeps names unique.
     const name = `${sentAt.replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.json`;
     await writeFile(join(this.directory, name), JSON.stringify(record, null, 2));
+    return {};
   }
 }
 
 let cached: Mailer | undefined;
 
-/** The mailer for this process: the file mailer when MAIL_OUTBOX_DIR is set, SES v2 otherwise. */
+/** The mailer for this process: the file mailer when MAIL_OUTBOX_DIR is set (not empty), SES v2 otherwise. */
 export function getMailer(): Mailer {
   if (cached) return cached;
   const config = getConfig();

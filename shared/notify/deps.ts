@@ -1,16 +1,14 @@
-// The production wiring of notify(): the realtime push module, the mailer, the table, the clock.
+// The production wiring of notify(): the realtime push module, the table (which carries the mail outbox), the clock.
 import { getDb } from '../db/client.ts';
 import { getConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { pushToUsers } from '../realtime/push.ts';
-import { getMailer } from '../mail/mailer.ts';
 import type { NotifyDeps } from './notify.ts';
 
 export function defaultNotifyDeps(log: Logger): NotifyDeps {
   return {
     db: getDb(),
     push: { toUsers: (userIds, event) => pushToUsers(userIds, event as never) },
-    mailer: getMailer(),
     now: () => new Date(),
     log,
     appUrl: getConfig().APP_URL,

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts';
 import { cancellationReasons } from '../db/errors.ts';
 import { newId } from '../ids.ts';
 import type { Logger } from '../log.ts';
+import { mailOutboxPut } from '../mail/outbox.ts';
 import { getUserById } from '../db/entities/user.ts';
 import {
   getNotificationPreferences,
@@ -19,14 +20,9 @@ export interface NotifyPusher {
   toUsers(userIds: string[], event: { type: string; data: unknown }): Promise<void>;
 }
 
-export interface NotifyMailer {
-  send(message: { to: string; subject: string; text: string; html?: string }): Promise<void>;
-}
-
 export interface NotifyDeps {
   db: Db;
   push: NotifyPusher;
-  mailer: NotifyMailer;
   now: () => Date;
   log: Logger;
   /** Where e-mail links point (APP_URL). */
@@ -51,12 +47,14 @@ export interface NotifyInput {
 export interface NotifyResult {
   notification: Notification;
   pushed: boolean;
+  /** An e-mail was queued (its outbox item written with the notification); the mailer sends it. */
   emailed: boolean;
 }
 
 /**
- * Writes the notification and bumps the unread counter in one transaction. Push and e-mail happen after
- * the commit and never fail the caller: a lost e-mail must not undo a task status change.
+ * Writes the notification, bumps the unread counter and queues the e-mail (an outbox item) in one
+ * transaction, so a notification is e-mailed once or, if it was never stored, not at all. The push happens
+ * after the commit and never fails the caller.
  */
 export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<NotifyResult> {
   const now = deps.now();
@@ -70,7 +68,6 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
     read: false,
     createdAt: now.toISOString(),
   };
-  await storeNotification(deps.db, notification, now);
 
   // The profile's `notifications` and `emailUpdates` (PUT /users/profile) are master switches over the
   // per-category ones: a user who turned e-mail updates off in their profile gets no e-mail at all.
@@ -80,6 +77,19 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
   const pushAllowed = category === 'always' || (user?.preferences.notifications !== false && (!category.push || preferences.push[category.push]));
   const emailAllowed =
     category !== 'always' && Boolean(category.email) && preferences.email[category.email!] && user?.preferences.emailUpdates !== false;
+  const mail =
+    emailAllowed && user?.status === 'active'
+      ? mailOutboxPut(
+          deps.db.tableName,
+          {
+            to: user.email,
+            subject: input.title,
+            text: `${input.message}${input.link ? `\n\n${deps.appUrl}${input.link}` : ''}\n\nYou can change which e-mails you get in your notification settings.`,
+          },
+          now,
+        )
+      : undefined;
+  await storeNotification(deps.db, notification, now, mail);
 
   let pushed = false;
   if (pushAllowed) {
@@ -90,22 +100,10 @@ export async function notify(deps: NotifyDeps, input: NotifyInput): Promise<Noti
       deps.log.warn('notification push failed', { error: err, notificationId: notification.id });
     }
   }
-  let emailed = false;
-  if (emailAllowed) {
-    try {
-      if (user && user.status === 'active') {
-        const link = input.link ? `\n\n${deps.appUrl}${input.link}` : '';
-        await deps.mailer.send({ to: user.email, subject: input.title, text: `${input.message}${link}\n\nYou can change which e-mails you get in your notification settings.` });
-        emailed = true;
-      }
-    } catch (err) {
-      deps.log.warn('notification e-mail failed', { error: err, notificationId: notification.id });
-    }
-  }
-  return { notification, pushed, emailed };
+  return { notification, pushed, emailed: Boolean(mail) };
 }
 
-async function storeNotification(db: Db, notification: Notification, now: Date): Promise<void> {
+async function storeNotification(db: Db, notification: Notification, now: Date, mail: ReturnType<typeof mailOutboxPut> | undefined): Promise<void> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   try {
     await db.doc.send(
@@ -122,12 +120,16 @@ async function storeNotification(db: Db, notification: Notification, now: Date):
               ExpressionAttributeValues: { ':one': 1, ':id': notification.id },
             },
           },
+          ...(mail ? [mail] : []),
         ],
       }),
     );
   } catch (err) {
     if (cancellationReasons(err)?.[1] !== 'ConditionalCheckFailed') throw err;
-    await db.doc.send(new PutCommand({ TableName: db.tableName, Item: toNotificationItem({ ...notification, read: true }, nowSeconds) }));
+    // Stored as read, still e-mailed: the first transaction (and its outbox item) was rolled back whole.
+    const readItem = { TableName: db.tableName, Item: toNotificationItem({ ...notification, read: true }, nowSeconds) };
+    if (!mail) await db.doc.send(new PutCommand(readItem));
+    else await db.doc.send(new TransactWriteCommand({ TransactItems: [{ Put: readItem }, mail] }));
   }
 }
 

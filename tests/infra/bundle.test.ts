@@ -76,6 +76,14 @@ describe('deploy settings from CDK context', () => {
     expect(mailAddress(config.mailFrom)).toBe('team@example.com');
   });
 
+  it('reads the storage quota and the lifetime of unattached uploads, which reach every function', () => {
+    const config = readDeployConfig(withContext({ storageQuotaBytes: '5368709120', unattachedFileTtlSeconds: '3600' }));
+    expect(config).toMatchObject({ storageQuotaBytes: 5368709120, unattachedFileTtlSeconds: 3600 });
+    const { stack, template } = buildTestStack({ config: { ...config, allowedOrigins: ['https://app.example.com'] } });
+    const files = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(stack.functions.get('files')!.function.node.defaultChild as never)];
+    expect(files.Properties.Environment.Variables).toMatchObject({ STORAGE_QUOTA_BYTES: '5368709120', UNATTACHED_FILE_TTL_SECONDS: '3600' });
+  });
+
   it.each([
     [{ mailFrom: 'not an address' }, /mailFrom/],
     [{ rateLimitChatPerMinute: '-1' }, /rateLimitChatPerMinute/],
@@ -98,6 +106,13 @@ describe('synth-time checks of the permission map', () => {
 
   it('refuses a rate-limited route on a function that cannot write the table', () => {
     expect(() => checkPermissionsCoverRoutes('system', functionPermissions.system, [route({ rateLimit: 'general' })])).toThrow(/table "read"/);
+  });
+
+  it('refuses a stream consumer whose entry lacks tableStream, and a tableStream entry nothing feeds', () => {
+    const { tableStream: _dropped, ...mailerWithout } = functionPermissions.mailer;
+    void _dropped;
+    expect(() => buildTestStack({ permissions: { ...functionPermissions, mailer: mailerWithout } })).toThrow(/"mailer" reads the table's stream but its entry lacks tableStream/);
+    expect(() => buildTestStack({ streamSubscriptions: [] })).toThrow(/"mailer" has tableStream but no entry in shared\/streams\/subscriptions.ts/);
   });
 
   it('accepts the current contract', () => {

@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey } from '../../shared/http/contract.ts';
 import { tableDefinition } from '../../shared/db/table.ts';
+import { streamSubscriptions } from '../../shared/streams/subscriptions.ts';
 import { getConfig, resetConfigForTests } from '../../shared/config.ts';
 import { functionPermissions, nonHttpFunctionNames, type FunctionPermissions } from '../../infra/permissions.ts';
 import type { GradHelperStack } from '../../infra/stack.ts';
@@ -73,7 +74,8 @@ function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
     actions.push('s3:ListBucket');
-    if (entry.bucket.prefixes.length > 0) actions.push('s3:GetObject');
+    if (entry.bucket.prefixes.length > 0 && entry.bucket.access === 'delete') actions.push('s3:DeleteObject');
+    if (entry.bucket.prefixes.length > 0 && entry.bucket.access !== 'delete') actions.push('s3:GetObject');
     if (entry.bucket.prefixes.length > 0 && entry.bucket.access === 'readwrite') actions.push('s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload');
   }
   if (entry.jwtSecret || entry.stripe) actions.push('secretsmanager:GetSecretValue');
@@ -83,6 +85,10 @@ function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
   // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue.
   if (isScheduleTarget(fn)) actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+  if (entry.tableStream) {
+    actions.push('dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator');
+    actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+  }
   return new Set(actions);
 }
 
@@ -278,6 +284,60 @@ describe('table', () => {
   it('survives stack deletion', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it('has a stream with both images (new outbox items, the old image of expired records)', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  });
+});
+
+describe('table stream consumers', () => {
+  const mappings = () => Object.values(resourcesOf('AWS::Lambda::EventSourceMapping'));
+
+  it.each(streamSubscriptions.map((s) => [s.function, s] as const))(
+    '%s reads the stream through a mapping with its filters, batch item failures, bisection, bounded retries and a failure queue',
+    (fn, subscription) => {
+      const [mapping] = mappings().filter((m) => m.Properties.FunctionName.Ref === idOf(stack.functions.get(fn)!.function));
+      expect(mapping.Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [idOf(stack.table.table), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: subscription.batchSize,
+        MaximumRetryAttempts: subscription.retryAttempts,
+        MaximumRecordAgeInSeconds: subscription.maxRecordAgeSeconds,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ParallelizationFactor: 1,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack.streamSubscriptions.get(fn)!.failureQueue), 'Arn'] } } },
+      });
+      // The same patterns the local stack's poller applies (shared/streams/subscriptions.ts).
+      expect(mapping.Properties.FilterCriteria.Filters.map((f: Json) => JSON.parse(f.Pattern))).toEqual(subscription.filters);
+    },
+  );
+
+  it('are the only mappings, one per subscription', () => {
+    expect(mappings()).toHaveLength(streamSubscriptions.length);
+  });
+
+  it('keep their failure queues encrypted, TLS-only, for 14 days', () => {
+    for (const { failureQueue } of stack.streamSubscriptions.values()) {
+      expect(resourcesOf('AWS::SQS::Queue')[idOf(failureQueue)].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: idOf(failureQueue) }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('read only this table\'s stream, and only the functions with tableStream do', () => {
+    const streamArn = `<${idOf(stack.table.table)}.StreamArn>`;
+    for (const fn of fnNames()) {
+      const grants = grantsOf(fn).filter((g) => g.action.startsWith('dynamodb:') && /Stream|GetRecords|GetShardIterator/.test(g.action));
+      if (!functionPermissions[fn as keyof typeof functionPermissions].tableStream) {
+        expect(grants, fn).toEqual([]);
+        continue;
+      }
+      for (const g of grants) expect(g.resource, `${fn} ${g.action}`).toBe(g.action === 'dynamodb:ListStreams' ? '*' : streamArn);
+    }
+  });
 });
 
 describe('files bucket', () => {
@@ -353,6 +413,15 @@ describe('permissions', () => {
     }
   });
 
+  it('limits the functions with tableKeys to items under those partition key prefixes', () => {
+    for (const [fn, entry] of Object.entries(functionPermissions)) {
+      const tableGrants = grantsOf(fn).filter((g) => g.resource.startsWith(`<${idOf(stack.table.table)}.Arn>`));
+      const expected = entry.tableKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': entry.tableKeys.map((k) => `${k}*`) } } : undefined;
+      for (const g of tableGrants) expect(g.condition, `${fn} ${g.action}`).toEqual(expected);
+    }
+    expect(functionPermissions.mailer.tableKeys).toEqual(['OUTBOX#']);
+  });
+
   it('table access names the table and its three indexes, never index/*', () => {
     const tableArn = `<${idOf(stack.table.table)}.Arn>`;
     const reads = grantsOf('system').filter((g) => g.action === 'dynamodb:Query').map((g) => g.resource);
@@ -381,8 +450,9 @@ describe('permissions', () => {
     }
   });
 
-  it('only the functions with `ses` can send e-mail, and only from the MAIL_FROM address', () => {
+  it('only the mailer can send e-mail (everyone else writes outbox items), and only from the MAIL_FROM address', () => {
     const senders = fnNames().filter((fn) => actionsOf(fn).has('ses:SendEmail'));
+    expect(senders).toEqual(['mailer']);
     expect(senders.sort()).toEqual(Object.entries(functionPermissions).filter(([, e]) => e.ses).map(([fn]) => fn).sort());
     for (const fn of senders) {
       for (const g of grantsOf(fn).filter((x) => x.action === 'ses:SendEmail')) {

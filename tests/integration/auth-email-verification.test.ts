@@ -8,7 +8,7 @@ import { apiClient } from '../support/http.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { toEmailVerificationItem } from '../../shared/db/entities/email-verification.ts';
 import { hashToken, newSecretToken } from '../../shared/ids.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -25,7 +25,7 @@ async function register() {
 
 /** The link of the last verification mail to `email`, as the user's mail client shows it. */
 async function verificationLink(email: string): Promise<string> {
-  const mails = (await outboxFor(stack.outboxDir, email)).filter((m) => /confirm/i.test(m.subject));
+  const mails = (await mailsTo(stack, email)).filter((m) => /confirm/i.test(m.subject));
   expect(mails.length).toBeGreaterThan(0);
   const match = /(http:\/\/\S+\/auth\/verify-email\?token=[A-Za-z0-9_-]+)/.exec(mails[mails.length - 1].text);
   expect(match, mails[mails.length - 1].text).not.toBeNull();
@@ -115,7 +115,7 @@ describe('e-mail verification', () => {
   it('counts a password reset as proof of the address', async () => {
     const account = await register();
     await api.post('/auth/forgot-password', { email: account.email });
-    const resetMail = (await outboxFor(stack.outboxDir, account.email)).find((m) => /reset/i.test(m.subject))!;
+    const resetMail = (await mailsTo(stack, account.email)).find((m) => /reset/i.test(m.subject))!;
     const resetToken = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetMail.text)![1];
 
     expect((await api.post('/auth/reset-password', { token: resetToken, newPassword: 'brand new secret 2' })).status).toBe(200);

@@ -9,7 +9,7 @@ import { apiClient } from '../support/http.ts';
 import { seedAdmin } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getUserById, getUserIdByEmail, getUserIdByGoogleSub, userKeys } from '../../shared/db/entities/user.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 import { listConnectionsByUser } from '../../shared/db/entities/connection.ts';
 import { connectSocket, eventually, UpgradeRefused } from '../support/ws.ts';
 
@@ -107,7 +107,7 @@ describe('POST /auth/google', () => {
     const email = `linked-${randomBytes(3).toString('hex')}@gmail.test`;
     const registered = await api.post('/auth/register', { name: 'Has Password', email, password: 'a good password 1' });
     expect(registered.status).toBe(201);
-    expect((await api.get(verificationPath(await outboxFor(stack.outboxDir, email)))).status).toBe(200);
+    expect((await api.get(verificationPath(await mailsTo(stack, email)))).status).toBe(200);
 
     const res = await signIn({ email: email.toUpperCase() });
 
@@ -166,7 +166,7 @@ describe('POST /auth/google', () => {
     expect((await signIn({ email })).status).toBe(200);
 
     await api.post('/auth/forgot-password', { email });
-    const resetMail = (await outboxFor(stack.outboxDir, email)).find((m) => m.subject.includes('Reset'))!;
+    const resetMail = (await mailsTo(stack, email)).find((m) => m.subject.includes('Reset'))!;
     const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetMail.text)![1];
     expect((await api.post('/auth/reset-password', { token, newPassword: 'owners own password 2' })).status).toBe(200);
 

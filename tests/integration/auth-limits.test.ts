@@ -6,14 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 import { login } from '../../functions/auth/sign-in.ts';
 
 const MAX_FAILURES = 3;
 const WINDOW_SECONDS = 60;
 const COOLDOWN_SECONDS = 2;
 /** Password-reset mails to `email` (sign-up also sends a verification mail). */
-const resetMails = async (email: string) => (await outboxFor(stack.outboxDir, email)).filter((m) => m.subject.includes('Reset'));
+const resetMails = async (email: string) => (await mailsTo(stack, email)).filter((m) => m.subject.includes('Reset'));
 const stack = useTestStack({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: String(MAX_FAILURES),
   LOGIN_FAILURE_WINDOW_SECONDS: String(WINDOW_SECONDS),

@@ -9,7 +9,7 @@ import { toPasswordResetItem } from '../../shared/db/entities/password-reset.ts'
 import { issueSession, revokeAllSessions } from '../../shared/auth/sessions.ts';
 import { signAccessToken, verifyAccessToken } from '../../shared/auth/tokens.ts';
 import { hashToken, newSecretToken } from '../../shared/ids.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 
 // Theft semantics without the two-tabs grace window (that window has its own file: auth-refresh-grace.test.ts).
 const stack = useTestStack({ REFRESH_REUSE_GRACE_SECONDS: '0' });
@@ -357,7 +357,7 @@ describe('POST /auth/logout', () => {
 
 describe('POST /auth/forgot-password and POST /auth/reset-password', () => {
   async function resetLinkFor(email: string): Promise<string> {
-    const mails = await outboxFor(stack.outboxDir, email);
+    const mails = await mailsTo(stack, email);
     expect(mails.length).toBeGreaterThan(0);
     const last = mails[mails.length - 1];
     const match = /http:\/\/app\.test\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(last.text);
@@ -375,11 +375,11 @@ describe('POST /auth/forgot-password and POST /auth/reset-password', () => {
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
     expect(unknown.body.data).toEqual(known.body.data);
-    const mails = (await outboxFor(stack.outboxDir, account.email)).filter((m) => m.subject.includes('Reset'));
+    const mails = (await mailsTo(stack, account.email)).filter((m) => m.subject.includes('Reset'));
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: account.email, subject: expect.stringContaining('Reset') });
     expect(mails[0].html).toContain('/reset-password?token=');
-    expect(await outboxFor(stack.outboxDir, unknownEmail)).toHaveLength(0);
+    expect(await mailsTo(stack, unknownEmail)).toHaveLength(0);
   });
 
   it('resets the password with the mailed token, once, and signs the user out everywhere', async () => {

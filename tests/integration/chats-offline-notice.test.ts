@@ -4,7 +4,7 @@ import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
 import { connectSocket } from '../support/ws.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -28,7 +28,7 @@ describe('messages for offline participants', () => {
       data: { chatId: chat.id, messageId: sent.body.data.id },
       read: false,
     });
-    const mails = await outboxFor(stack.outboxDir, student.user.email);
+    const mails = await mailsTo(stack, student.user.email);
     expect(mails).toHaveLength(1);
     expect(mails[0].text).toContain(`http://app.test/chats/${chat.id}`);
     expect((await api.get('/notifications', { token: bystander.token })).body.data).toEqual([]);

@@ -155,8 +155,10 @@ describe('POST /files/{fileId}/confirm', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ id: g.fileId, name: 'Big-thesis.pdf', originalName: 'Big thesis.pdf', size: content.length, type: 'application/pdf' });
     const record = await getFileById(getDb(), g.fileId);
-    expect(record).toMatchObject({ status: 'confirmed', s3Key: `uploads/${student.user.id}/${g.fileId}/Big-thesis.pdf` });
-    expect(record?.expiresAt).toBeUndefined();
+    expect(record).toMatchObject({ status: 'confirmed', s3Key: `uploads/${student.user.id}/${g.fileId}/Big-thesis.pdf`, quotaBytes: content.length });
+    // Confirmed but not attached to anything yet: the upload lives a day (UNATTACHED_FILE_TTL_SECONDS) unless attached.
+    expect(record!.expiresAt! - Math.floor(Date.now() / 1000)).toBeGreaterThan(24 * 3600 - 60);
+    expect(record!.expiresAt! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(24 * 3600);
     expect(await objectExists(`tmp/${student.user.id}/${g.fileId}`)).toBe(false);
     const download = await fetch(`${stack.apiUrl}/files/${g.fileId}/download`, { headers: { authorization: `Bearer ${student.token}` }, redirect: 'follow' });
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);

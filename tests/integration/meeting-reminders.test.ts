@@ -10,7 +10,7 @@ import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { connectSocket, type TestSocket } from '../support/ws.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 import { handler as reminders } from '../../functions/reminders/handler.ts';
 import { endScheduleName, reminderScheduleName } from '../../functions/meetings/schedules.ts';
 
@@ -88,7 +88,7 @@ describe('reminders through the Scheduler emulator', () => {
 
       const notifications = (await api.get('/notifications?type=meeting', { token: kept.token })).body.data;
       expect(notifications.filter((n: { data: { reminder?: boolean } }) => n.data?.reminder)).toHaveLength(2);
-      expect((await outboxFor(stack.outboxDir, kept.user.email)).filter((m) => m.subject.startsWith('Meeting in'))).toHaveLength(2);
+      expect((await mailsTo(stack, kept.user.email)).filter((m) => m.subject.startsWith('Meeting in'))).toHaveLength(2);
       const adminNotices = (await api.get('/notifications?type=meeting&limit=100', { token: admin.token })).body.data;
       expect(adminNotices.filter((n: { data: { meetingId: string; reminder?: boolean } }) => n.data?.reminder && n.data.meetingId === keptMeeting.id)).toHaveLength(2);
     } finally {

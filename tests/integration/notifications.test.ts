@@ -8,7 +8,7 @@ import { listNotifications, markNotificationRead } from '../../functions/notific
 import { createLogger } from '../../shared/log.ts';
 import { notify, type NotifyInput } from '../../shared/notify/notify.ts';
 import { defaultNotifyDeps } from '../../shared/notify/deps.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 import { notificationKeys, toNotificationItem, type Notification } from '../../shared/db/entities/notification.ts';
 import { newId } from '../../shared/ids.ts';
 import { connectSocket, eventually } from '../support/ws.ts';
@@ -230,14 +230,14 @@ describe('notification preferences', () => {
   it('e-mails a notification only while the category’s e-mail switch is on', async () => {
     const student = await seedStudent();
     await taskUpdate(student.user.id, 'Mailed update');
-    let mails = await outboxFor(stack.outboxDir, student.user.email);
+    let mails = await mailsTo(stack, student.user.email);
     expect(mails.map((m) => m.subject)).toEqual(['Mailed update']);
     expect(mails[0].text).toContain('http://app.test/tasks/task_x');
 
     await api.post('/notifications/preferences', { email: { taskUpdates: false } }, { token: student.token });
     const result = await taskUpdate(student.user.id, 'Silent update');
     expect(result.emailed).toBe(false);
-    mails = await outboxFor(stack.outboxDir, student.user.email);
+    mails = await mailsTo(stack, student.user.email);
     expect(mails.map((m) => m.subject)).toEqual(['Mailed update']);
     // Still listed: preferences govern delivery channels, not the notification list.
     const list = await api.get('/notifications', { token: student.token });
@@ -254,7 +254,7 @@ describe('the profile’s master switches (PUT /users/profile preferences)', () 
     const result = await taskUpdate(student.user.id, 'Unmailed update');
 
     expect(result.emailed).toBe(false);
-    expect(await outboxFor(stack.outboxDir, student.user.email)).toEqual([]);
+    expect(await mailsTo(stack, student.user.email)).toEqual([]);
     const list = await api.get('/notifications', { token: student.token });
     expect(list.body.data.map((n: Notification) => n.title)).toEqual(['Unmailed update']);
   });

@@ -11,7 +11,7 @@ import { connectSocket, eventually, UpgradeRefused, type TestSocket } from '../s
 import { getDb } from '../../shared/db/client.ts';
 import { listConnectionsByUser } from '../../shared/db/entities/connection.ts';
 import { verifyAccessToken } from '../../shared/auth/tokens.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 
 const MAX_CONNECTIONS = 2;
 const ACTIONS_PER_MINUTE = 3;
@@ -107,7 +107,7 @@ describe('sockets and sessions', () => {
     const { email, first, second } = await accountWithTwoSessions();
     const tabs = [await connected(first.token, first.userId), await connected(second.token, second.userId)];
     await api.post('/auth/forgot-password', { email });
-    const mail = (await outboxFor(stack.outboxDir, email)).find((m) => m.subject.includes('Reset'))!;
+    const mail = (await mailsTo(stack, email)).find((m) => m.subject.includes('Reset'))!;
     const resetToken = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
 
     expect((await api.post('/auth/reset-password', { token: resetToken, newPassword: 'brand new secret 2' })).status).toBe(200);

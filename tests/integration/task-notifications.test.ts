@@ -6,7 +6,7 @@ import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { connectSocket } from '../support/ws.ts';
 import { fixtures } from '../support/file-fixtures.ts';
-import { outboxFor } from '../../shared/mail/outbox.ts';
+import { mailsTo } from '../support/mail.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -46,7 +46,7 @@ describe('task status changes', () => {
     }
     const list = await notificationsOf(student);
     expect(list).toHaveLength(1);
-    expect((await outboxFor(stack.outboxDir, student.user.email)).map((m) => m.subject)).toEqual(['Task rejected']);
+    expect((await mailsTo(stack, student.user.email)).map((m) => m.subject)).toEqual(['Task rejected']);
     expect(await notificationsOf(admin)).toEqual([]);
     expect(await notificationsOf(bystander)).toEqual([]);
   });

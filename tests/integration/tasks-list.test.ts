@@ -330,7 +330,7 @@ describe('what a request costs', () => {
     const res = await api.put(`/tasks/${target.id}/status`, { status: 'rejected' }, { token: admin.token });
     expect(res.status).toBe(200);
     // The change: rate-limit Update, GetItem, TransactWrite, detail Query + BatchGet.
-    // Its delivery (shared/notify): notification TransactWrite, preferences + user GetItems, and one
+    // Its delivery (shared/notify): notification TransactWrite (with the e-mail's outbox item), preferences + user GetItems, and one
     // connection Query each for the task.status_changed frame and the notification.new frame.
     expect(cost.counted).toEqual({ Update: 1, Get: 3, TransactWrite: 2, Query: 3, BatchGet: 1 });
     target.status = 'rejected';

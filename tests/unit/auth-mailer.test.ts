@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { FileMailer, SesMailer, getMailer, resetMailerForTests } from '../../shared/mail/mailer.ts';
-import { readOutbox } from '../../shared/mail/outbox.ts';
+import { readOutbox } from '../../shared/mail/outbox-folder.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
 import { passwordResetMail } from '../../functions/auth/mail.ts';
 

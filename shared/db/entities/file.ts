@@ -37,16 +37,52 @@ export interface FileRecord {
   mime: string;
   createdAt: string;
   confirmedAt?: string;
-  /** Pending records only: epoch seconds after which the record is dead (DynamoDB TTL + a check on read). */
+  /**
+   * Epoch seconds after which the record is dead (DynamoDB TTL, and a check on every read because TTL deletes
+   * late): a pending upload's grant + 1 h; a confirmed upload's confirm + UNATTACHED_FILE_TTL_SECONDS until it
+   * is attached (and again once detached). Attached files and avatars have none.
+   */
   expiresAt?: number;
+  /**
+   * Bytes this record holds in its owner's storage usage (`STORAGE#<ownerId>`), counted when it became
+   * confirmed and given back when it is deleted or expires. Absent on pending records (and on records
+   * written before the quota existed, which are not counted).
+   */
+  quotaBytes?: number;
   /** Pending records only, while one confirm request works on it: its token and deadline (epoch ms). */
   confirmToken?: string;
   confirmingUntil?: number;
 }
 
+/** Partition key prefix and sort key of file records; the expiry function's stream filter selects on them. */
+export const FILE_PK_PREFIX = 'FILE#';
+export const FILE_SK = 'FILE';
+
 export const fileKeys = {
-  file: (fileId: string) => ({ pk: `FILE#${fileId}`, sk: 'FILE' }),
+  file: (fileId: string) => ({ pk: `${FILE_PK_PREFIX}${fileId}`, sk: FILE_SK }),
+  /**
+   * Written when an expired record's bytes are given back (with the usage update, conditionally), so a stream
+   * record delivered twice releases them once. Lives two days (past every redelivery).
+   */
+  released: (fileId: string) => ({ pk: `${FILE_PK_PREFIX}${fileId}`, sk: 'RELEASED' }),
 };
+
+/** Per-user storage usage: `bytes` and `files` of the user's confirmed file records, kept in the same writes. */
+export const STORAGE_PK_PREFIX = 'STORAGE#';
+export const storageKeys = {
+  usage: (userId: string) => ({ pk: `${STORAGE_PK_PREFIX}${userId}`, sk: 'USAGE' }),
+};
+
+export interface StorageUsage {
+  bytes: number;
+  files: number;
+}
+
+/** What the user stores now (strongly consistent); zero for a user who never uploaded. */
+export async function getStorageUsage(db: Db, userId: string): Promise<StorageUsage> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: storageKeys.usage(userId), ConsistentRead: true }));
+  return { bytes: Number(out.Item?.bytes ?? 0), files: Number(out.Item?.files ?? 0) };
+}
 
 /** Prefixes of the bucket; the CDK stack scopes the files function's IAM to these and expires `tmp/`. */
 export const objectPrefixes = { uploads: 'uploads/', tmp: 'tmp/' } as const;
@@ -72,12 +108,12 @@ export function fromFileItem(item: Record<string, unknown>): FileRecord {
   return file as unknown as FileRecord;
 }
 
-/** A pending record past its expiry is dead even before DynamoDB's TTL sweeper (which can lag by days) removes it. */
+/** A record past its expiry is dead even before DynamoDB's TTL sweeper (which can lag by days) removes it. */
 export function isExpired(file: FileRecord, now: Date): boolean {
   return file.expiresAt !== undefined && file.expiresAt * 1000 <= now.getTime();
 }
 
-/** The record, or undefined when absent or an expired pending record. */
+/** The record, or undefined when absent or expired (an unconfirmed or unattached upload past its expiry). */
 export async function getFileById(db: Db, fileId: string, now: Date = new Date()): Promise<FileRecord | undefined> {
   const out = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: fileKeys.file(fileId), ConsistentRead: true }));
   if (!out.Item) return undefined;
