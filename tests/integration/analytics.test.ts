@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
+import { countDbRequests } from '../support/request-cost.ts';
 import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { seedTask } from '../support/tasks.ts';
@@ -170,6 +171,64 @@ describe('counters under concurrent writes', () => {
     expect(d.totalTasks).toBe(Object.entries(counted.byStatus).filter(([s]) => s !== 'cancelled').reduce((n, [, c]) => n + c, 0));
     expect(stats.tasksByType).toEqual(counted.byType);
     expect(stats.tasksBySubject).toEqual(counted.bySubject);
+  });
+});
+
+describe('cost', () => {
+  it.each([
+    ['/analytics/dashboard', { Update: 1, Query: 4 }],
+    ['/analytics/tasks?dateFrom=2024-01-01&dateTo=2025-12-31&groupBy=week', { Update: 1, Query: 1 }],
+    ['/analytics/revenue?groupBy=month', { Update: 1, Query: 1 }],
+    ['/admin/users/statistics', { Update: 1, Query: 2 }],
+    ['/admin/tasks/statistics', { Update: 1, Query: 5 }],
+  ])('%s reads a constant number of Queries (plus the rate-limit update)', async (path, expected) => {
+    const cost = countDbRequests();
+    try {
+      await get(path);
+      expect(cost.counted).toEqual(expected);
+    } finally {
+      cost.restore();
+    }
+  });
+});
+
+describe('revenue counters under concurrent payments', () => {
+  it('equal the sum of the payment history after a burst of payments and refunds', async () => {
+    const students = await Promise.all(Array.from({ length: 6 }, () => seedStudent()));
+    const paid = await Promise.all(
+      students.map(async (s, i) => {
+        const bill = await api.post(
+          '/bills',
+          { taskId: await seedTask(s.user.id), studentId: s.user.id, description: 'Burst bill', items: [{ description: 'Work', amount: 10 + i }], dueDate: inDays(7) },
+          { token: admin.token },
+        );
+        expect(bill.status, JSON.stringify(bill.body)).toBe(201);
+        const intent = await api.post(`/bills/${bill.body.data.id}/payment-intent`, { currency: 'usd' }, { token: s.token });
+        expect(intent.status, JSON.stringify(intent.body)).toBe(200);
+        await stripe().paymentIntents.confirm(intent.body.data.paymentIntentId, { payment_method: 'pm_card_visa' });
+        return intent.body.data.paymentIntentId as string;
+      }),
+    );
+    await Promise.all(paid.filter((_, i) => i % 2 === 0).map((id) => stripe().refunds.create({ payment_intent: id, amount: 300 })));
+
+    type Payment = { status: string; amount: number; refundedAmount: number | null; currency: string };
+    const recount = async () => {
+      const res = await api.get('/payments/history?limit=100', { token: admin.token });
+      const succeeded = (res.body.data as Payment[]).filter((p) => p.status === 'succeeded' && p.currency === 'usd');
+      const refunds = succeeded.filter((p) => p.refundedAmount).length;
+      return { count: succeeded.length, refunds, net: Math.round(succeeded.reduce((n, p) => n + p.amount * 100 - (p.refundedAmount ?? 0) * 100, 0)) / 100 };
+    };
+    // Every payment of this burst succeeded and every refund arrived (plus the one payment and refund before it).
+    await eventually(async () => {
+      const { count, refunds } = await recount();
+      return count === 7 && refunds === 4;
+    }, 10_000, 'the payments and refunds to be applied');
+    const { count, net } = await recount();
+    const d = await dashboard();
+    expect(d.totalRevenue).toBeCloseTo(net, 2);
+    const months = await get(`/analytics/revenue?dateFrom=${today()}&dateTo=${today()}&groupBy=month`);
+    expect(months.totals.payments).toBe(count);
+    expect(months.totals.amount).toBeCloseTo(net, 2);
   });
 });
 
