@@ -77,6 +77,9 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
   meetings: { table: 'readwrite', jwtSecret: true, websocket: true, scheduler: { target: 'reminders' } },
   admin: { table: 'readwrite', jwtSecret: true, websocket: true },
+  // Reads counters and task list entries only; readwrite because the shared rate limiter writes its window counter
+  // (checkPermissionsCoverRoutes). No bucket, mail, sockets or other services.
+  analytics: { table: 'readwrite', jwtSecret: true },
   // Stripe key: payment intents, and cancelling the open one before an edit; scheduler: each bill's due date
   // invokes this function; websocket: the student is told of new and overdue bills.
   billing: { table: 'readwrite', jwtSecret: true, websocket: true, scheduler: true, stripe: 'key' },

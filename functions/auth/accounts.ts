@@ -5,6 +5,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '#shared/db/client.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
+import { randomCounterShard } from '#shared/db/counters.ts';
 import {
   defaultPreferences,
   getUserIdByReferralCode,
@@ -12,6 +13,7 @@ import {
   referralCounterUpdate,
   toUserItem,
   userKeys,
+  userRegistrationUpdate,
   userStatsUpdate,
   type User,
 } from '#shared/db/entities/user.ts';
@@ -69,6 +71,7 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
     ...(input.google ? { googleSub: input.google.sub } : {}),
     ...(input.google || input.emailVerified ? { emailVerifiedAt: createdAt } : {}),
     ...(referrerId ? { referredBy: referrerId } : {}),
+    registrationCounted: true,
   };
 
   for (let attempt = 1; ; attempt++) {
@@ -94,16 +97,20 @@ export async function createAccount(db: Db, input: NewAccount, now: Date): Promi
   }
 }
 
-type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'referral' | 'referrer' | 'google' | 'supportChat';
+type ItemName = 'email' | 'user' | 'referralCode' | 'stats' | 'registrations' | 'referral' | 'referrer' | 'google' | 'supportChat';
 
 function accountItems(db: Db, user: User, referrerId: string | undefined, usedCode: string | undefined) {
   const TableName = db.tableName;
   const notExists = 'attribute_not_exists(pk)';
+  const shard = randomCounterShard();
   const items: { name: ItemName; write: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number] }[] = [
     { name: 'email', write: { Put: { TableName, Item: { ...userKeys.email(user.email), entity: 'emailSentinel', userId: user.id }, ConditionExpression: notExists } } },
     { name: 'user', write: { Put: { TableName, Item: toUserItem(user), ConditionExpression: notExists } } },
     { name: 'referralCode', write: { Put: { TableName, Item: { ...userKeys.referralCode(user.referralCode), entity: 'referralCodeSentinel', userId: user.id }, ConditionExpression: notExists } } },
-    { name: 'stats', write: { Update: { TableName, ...userStatsUpdate([{ role: user.role, status: user.status, delta: 1 }]) } } },
+    // The registrations of the month on the shard of the TOTALS update: one shard per sign-up, so concurrent
+    // sign-ups collide only when they pick the same one.
+    { name: 'stats', write: { Update: { TableName, ...userStatsUpdate([{ role: user.role, status: user.status, delta: 1 }], shard) } } },
+    { name: 'registrations', write: userRegistrationUpdate(TableName, user.createdAt, shard) },
   ];
   if (referrerId) {
     items.push({ name: 'referrer', write: referralCounterUpdate(TableName, referrerId, 'signups') });

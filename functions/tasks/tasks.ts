@@ -35,7 +35,8 @@ import {
   toDeliverablePointerItem,
   type Deliverable,
 } from '#shared/db/entities/deliverable.ts';
-import { taskCreatedStatsItems, taskStatusStatsItems } from '#shared/db/entities/task-stats.ts';
+import { taskCategoryEditItems, taskCategoryItems, taskCreatedStatsItems, taskStatusStatsItems } from '#shared/db/entities/task-stats.ts';
+import { randomCounterShard } from '#shared/db/counters.ts';
 import { assertAttachableFiles, attachFilesTransactItems, throwIfAttachmentFailed } from '#shared/files/attachments.ts';
 import type { FileRecord } from '#shared/db/entities/file.ts';
 import { taskEvent } from '#shared/events/task-events.ts';
@@ -121,6 +122,7 @@ export async function createTask(deps: TasksDeps, actor: AuthUser, input: Create
     version: 1,
     createdAt: at,
     updatedAt: at,
+    categoriesCounted: true,
   };
   const deliverables: Deliverable[] = input.deliverables.map((title) => ({
     id: newId('deliv', now),
@@ -143,7 +145,8 @@ export async function createTask(deps: TasksDeps, actor: AuthUser, input: Create
     ...listEntryWrites(db, undefined, task),
     ...deliverables.flatMap((d) => [put(toDeliverableItem(d)), put(toDeliverablePointerItem(d))]),
     put(toHistoryItem(created)),
-    ...taskCreatedStatsItems(db, task.status, at),
+    // Every counter of one creation on one shard: it collides with a concurrent write only on a shared shard.
+    ...((shard) => [...taskCreatedStatsItems(db, task.status, at, shard), ...taskCategoryItems(db, task, 1, shard)])(randomCounterShard()),
   ];
   const firstAttachment = items.length;
   items.push(...attachFilesTransactItems(files, target, db));
@@ -273,7 +276,15 @@ export async function updateTask(deps: TasksDeps, actor: AuthUser, taskId: strin
     // Empty text or null clears the optional fields.
     if (changes.requirements !== undefined) next.requirements = changes.requirements || undefined;
     if (changes.citations !== undefined) next.citations = changes.citations || undefined;
-    return { items: [taskUpdateItem(deps.db, task, next), ...listEntryWrites(deps.db, task, next)], result: next };
+    return {
+      items: [
+        taskUpdateItem(deps.db, task, next),
+        ...listEntryWrites(deps.db, task, next),
+        // A changed type or subject moves its counters (-1 old, +1 new) when the task is counted in them.
+        ...(task.categoriesCounted ? taskCategoryEditItems(deps.db, task, next) : []),
+      ],
+      result: next,
+    };
   });
   return getTaskDetail(deps, actor, taskId);
 }
@@ -295,14 +306,17 @@ export async function changeTaskStatus(deps: TasksDeps, actor: AuthUser, taskId:
   const moved = await writeTask(deps, taskId, (task) => {
     if (!canSeeTask(actor, task)) throw notFound('Task');
     assertTaskMove(task.status, to, actor.role as Mover);
-    const next: Task = { ...task, status: to, ...bumped(task, deps.now) };
+    const next: Task = { ...task, status: to, ...bumped(task, deps.now), ...(to === 'completed' ? { completionCounted: true } : {}) };
     const entry = historyEntry(task, task.status, to, actor, at, note);
+    const shard = randomCounterShard();
     return {
       items: [
         taskUpdateItem(db, task, next),
         ...listEntryWrites(db, task, next),
         { Put: { TableName: db.tableName, Item: toHistoryItem(entry), ConditionExpression: 'attribute_not_exists(pk)' } },
-        ...taskStatusStatsItems(db, task.status, to, at),
+        // A completion adds its duration (the average time to completion); a cancel leaves the type/subject counts.
+        ...taskStatusStatsItems(db, task.status, to, at, shard, to === 'completed' && !task.completionCounted ? task.createdAt : undefined),
+        ...(to === 'cancelled' && task.categoriesCounted ? taskCategoryItems(db, task, -1, shard) : []),
       ],
       result: { before: task, after: next },
     };

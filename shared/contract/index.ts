@@ -10,6 +10,7 @@ import { notificationsRoutes } from './notifications.ts';
 import { partnershipRoutes } from './partnership.ts';
 import { meetingsRoutes } from './meetings.ts';
 import { adminRoutes } from './admin.ts';
+import { analyticsRoutes } from './analytics.ts';
 import { billingRoutes, webhookRoutes } from './billing.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
@@ -25,6 +26,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   webhook: webhookRoutes,
   meetings: meetingsRoutes,
   admin: adminRoutes,
+  analytics: analyticsRoutes,
 };
 
 export const allRoutes: RouteDef[] = Object.values(contract).flatMap((routes) => Object.values(routes));

@@ -19,11 +19,6 @@ import { keysOf, schemasAt, valuesOf } from '../support/zod-fields.ts';
  */
 const NOT_YET_BUILT = [
   'GET /admin/system-logs',
-  'GET /admin/tasks/statistics',
-  'GET /admin/users/statistics',
-  'GET /analytics/dashboard',
-  'GET /analytics/revenue',
-  'GET /analytics/tasks',
   'GET /reports/tasks',
 ];
 

@@ -47,6 +47,13 @@ export interface Task {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Counted in the by-type and by-subject counters (task-stats.ts): set at creation, or by the `task-categories`
+   * migration for older tasks. Only such tasks move those counters on an edit or a cancel.
+   */
+  categoriesCounted?: boolean;
+  /** Its completion duration is in the totals' `completionSeconds` (set by the move to completed, or the migration). */
+  completionCounted?: boolean;
 }
 
 export interface TaskHistoryEntry {
@@ -305,7 +312,7 @@ export async function* allTaskIds(db: Db): AsyncGenerator<string> {
 /** Fields a write may change on the task item (everything else is fixed at creation or owned by counters). */
 const MUTABLE_FIELDS = [
   'title', 'type', 'description', 'subject', 'academicLevel', 'pages', 'dueDate', 'budgetCents',
-  'requirements', 'citations', 'priority', 'status', 'assignedAdminId',
+  'requirements', 'citations', 'priority', 'status', 'assignedAdminId', 'completionCounted',
 ] as const satisfies readonly (keyof Task)[];
 
 /**
@@ -363,4 +370,33 @@ export function listEntryWrites(db: Pick<Db, 'tableName'>, before: Task | undefi
         .map((Key) => ({ Delete: { TableName: db.tableName, Key } }))
     : [];
   return [...deletes, ...next.map((Item) => ({ Put: { TableName: db.tableName, Item } }))];
+}
+
+/**
+ * Open tasks past their due date (GET /admin/tasks/statistics): for each status in `statuses`, one Query of the
+ * all-tasks status list on gsi1 (sorted by due date) for `gsi1sk < now`, ascending, at most `limit` + 1 entries,
+ * so the cost is bounded whatever the table holds. `capped`: some status had more than `limit` (the count is then
+ * a lower bound). The entries come back most overdue first, at most `limit`.
+ */
+export async function listOverdueTasks(db: Db, statuses: readonly TaskStatus[], now: string, limit: number): Promise<{ count: number; capped: boolean; entries: TaskListEntry[] }> {
+  const perStatus = await Promise.all(
+    statuses.map(async (status) => {
+      const out = await db.doc.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          IndexName: sortIndex.due_date.index,
+          KeyConditionExpression: '#pk = :pk AND #sk < :now',
+          ExpressionAttributeNames: { '#pk': sortIndex.due_date.partitionKey, '#sk': sortIndex.due_date.sortKey },
+          ExpressionAttributeValues: { ':pk': taskKeys.listPartition({ kind: 'all' }, status), ':now': now },
+          ScanIndexForward: true,
+          Limit: limit + 1,
+        }),
+      );
+      return (out.Items ?? []).map(fromListEntryItem);
+    }),
+  );
+  const capped = perStatus.some((entries) => entries.length > limit);
+  const kept = perStatus.flatMap((entries) => entries.slice(0, limit));
+  kept.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0));
+  return { count: kept.length, capped, entries: kept.slice(0, limit) };
 }

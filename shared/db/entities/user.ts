@@ -4,7 +4,7 @@ import type { Db } from '../client.ts';
 import type { Role } from '../../auth/tokens.ts';
 import { queryPage, type Page, type PageRequest } from '../query.ts';
 import { cancellationReasons, isConditionFailed, transactionItemFailed } from '../errors.ts';
-import { counterShardSk, queryCounterItems, randomCounterShard, sumCounters } from '../counters.ts';
+import { counterShardSk, counterUpdate, queryCounterItems, randomCounterShard, sumCounters } from '../counters.ts';
 
 export type UserStatus = 'active' | 'inactive' | 'suspended';
 export type AcademicLevel = 'high_school' | 'undergraduate' | 'graduate' | 'phd' | 'other';
@@ -48,6 +48,8 @@ export interface User {
   statusReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** Counted in the registrations per month (`STATS#USERS/MONTH#…`): by its registration, or by the `user-registrations` migration. */
+  registrationCounted?: boolean;
 }
 
 export const defaultPreferences: UserPreferences = { notifications: true, emailUpdates: true, theme: 'light' };
@@ -203,6 +205,23 @@ export function userStatsUpdate(deltas: { role: Role; status: UserStatus; delta:
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+/**
+ * Registrations per month (UTC), sharded like TOTALS: `STATS#USERS/MONTH#YYYY-MM#S<nn>` with `registered` (and
+ * `month`). Written in the registration transaction, on the shard its TOTALS update uses; `newUsersThisMonth` sums it.
+ */
+export const userRegistrationKey = (month: string) => ({ pk: userStatsKey.pk, sk: `MONTH#${month}` });
+
+/** The TransactWrite item counting one registration in the month of `createdAt` (the user item carries `registrationCounted`). */
+export function userRegistrationUpdate(tableName: string, createdAt: string, shard: number, delta = 1) {
+  const month = createdAt.slice(0, 7);
+  return counterUpdate(tableName, { pk: userStatsKey.pk, sk: counterShardSk(userRegistrationKey(month).sk, shard) }, { registered: delta }, { month });
+}
+
+/** Users registered in `month` (`YYYY-MM`): every shard summed, one strongly consistent Query of ≤ COUNTER_SHARDS + 1 items. */
+export async function getRegistrations(db: Db, month: string): Promise<number> {
+  return sumCounters(await queryCounterItems(db, userStatsKey.pk, { beginsWith: `${userRegistrationKey(month).sk}#` }), ['registered']).registered;
 }
 
 const ROLES: readonly Role[] = ['student', 'admin'];
