@@ -15,6 +15,7 @@ import {
   paymentIndexKeys,
   paymentKeys,
   revenueShardOf,
+  REVENUE_SHARDS,
   revenueUpdates,
   stripeEventApplied,
   stripeEventPut,
@@ -108,14 +109,31 @@ function decideSucceeded(db: Db, event: Stripe.Event, intent: Stripe.PaymentInte
     }
     return { items, outcome };
   }
+  // Stripe does not order its events: a charge.refunded may have been applied before this success. It was
+  // recorded on the payment but could not touch revenue yet (nothing was counted); it is taken off now, on the
+  // refund's own date and on another shard (one transaction may not update an item twice), and the bill shows it.
+  const refundedFirst = payment.refundedCents ?? 0;
+  const fullyRefunded = refundedFirst > 0 && refundedFirst >= intent.amount;
   items.push(
     update(
       db.tableName,
       billKeys.bill(bill.id),
-      { ...billMove(bill, 'paid'), paidAt: at, paidPaymentId: payment.id, paymentIntentId: intent.id, version: bill.version + 1, updatedAt: at },
+      {
+        ...billMove(bill, fullyRefunded ? 'cancelled' : 'paid'),
+        paidAt: at,
+        paidPaymentId: payment.id,
+        paymentIntentId: intent.id,
+        ...(refundedFirst ? { refundedCents: refundedFirst, refundedAt: payment.refundedAt ?? at } : {}),
+        ...(fullyRefunded ? { cancelledAt: at } : {}),
+        version: bill.version + 1,
+        updatedAt: at,
+      },
       { expression: '#status IN (:pending, :overdue)', names: { '#status': 'status' }, values: { ':pending': 'pending', ':overdue': 'overdue' } },
     ),
     ...revenueUpdates(db.tableName, now, shard, bill.currency, { cents: intent.amount, payments: 1, refundedCents: 0 }),
+    ...(refundedFirst
+      ? revenueUpdates(db.tableName, new Date(payment.refundedAt ?? at), (shard + 1) % REVENUE_SHARDS, bill.currency, { cents: -refundedFirst, payments: 0, refundedCents: refundedFirst })
+      : []),
   );
   outcome.notices.push({
     userId: bill.studentId,

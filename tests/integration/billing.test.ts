@@ -299,6 +299,32 @@ describe('POST /webhook/stripe', () => {
     expect((after[0]?.byCurrency.usd?.payments ?? 0) - (before[0]?.byCurrency.usd?.payments ?? 0)).toBe(1);
   });
 
+  it('a full refund that arrives before its success leaves the revenue unchanged and the bill cancelled', async () => {
+    const student = await seedStudent();
+    const bill = await billFor(student);
+    const success = await succeededEvent(student, bill.id);
+    const intent = JSON.parse(success).data.object;
+    const cents = Math.round(bill.total * 100);
+    const refund = JSON.stringify({
+      id: `evt_test_refund_${Math.random().toString(36).slice(2)}`,
+      object: 'event',
+      type: 'charge.refunded',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `ch_${intent.id}`, object: 'charge', payment_intent: intent.id, amount: cents, amount_refunded: cents, currency: 'usd', refunded: true, status: 'succeeded' } },
+    });
+    const before = await readRevenue(getDb(), { granularity: 'total' });
+
+    expect((await deliver(refund, signed(refund))).status).toBe(200);
+    expect((await deliver(success, signed(success))).status).toBe(200);
+    const after = await readRevenue(getDb(), { granularity: 'total' });
+
+    const usd = (r: typeof before) => r[0]?.byCurrency.usd ?? { amountCents: 0, payments: 0, refundedCents: 0 };
+    expect(usd(after).amountCents - usd(before).amountCents).toBe(0);
+    expect(usd(after).refundedCents - usd(before).refundedCents).toBe(cents);
+    expect(await getBill(student, bill.id)).toMatchObject({ status: 'cancelled', refundedAmount: bill.total });
+    expect((await history(student)).find((p: { paymentIntentId: string }) => p.paymentIntentId === intent.id)).toMatchObject({ status: 'succeeded', refundedAmount: bill.total });
+  });
+
   it('a failure that arrives after the success does not undo the payment', async () => {
     const student = await seedStudent();
     const bill = await billFor(student);
