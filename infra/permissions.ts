@@ -75,6 +75,10 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // Stripe's events: the signing secret checks them, the key refunds a payment for a cancelled bill; a Function
   // URL is the endpoint registered with Stripe (POST /webhook/stripe on the HTTP API reaches the same code).
   webhook: { table: 'readwrite', websocket: true, ses: true, stripe: 'webhook', functionUrl: true },
+  // Task reports: reads the task list entries and counters (readwrite only for the rate limiter's counter), writes
+  // each report under reports/ (expired by the bucket's lifecycle) and presigns a GET of it; PDFKit is bundled
+  // here only. More memory is more CPU for the PDF; 29 s stays inside the HTTP API's 30 s.
+  reports: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['reports/*'] }, jwtSecret: true, memoryMb: 1536, timeoutSeconds: 29 },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },

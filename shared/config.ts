@@ -101,6 +101,11 @@ const ConfigSchema = z.object({
   REMINDERS_FUNCTION_ARN: z.string().optional(),
   /** Queue for schedule invocations that still fail after the schedule's retries. */
   SCHEDULE_DLQ_ARN: z.string().optional(),
+  /**
+   * Rows one task report (GET /reports/tasks) may hold; a range with more is a 400 asking for a narrower one
+   * (the report is made inside the HTTP API's 30 s and in the function's memory).
+   */
+  REPORT_MAX_ROWS: intFromEnv(50_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

@@ -11,7 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { AccessLevel } from '../permissions.ts';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS, sideFileCommands } from '../bundling.ts';
 import type { AppTable } from './table.ts';
 import type { RealtimeApi } from './websocket-api.ts';
 import type { Mailer } from './mailer.ts';
@@ -99,6 +99,12 @@ export class ProjectFunction extends Construct {
               // The esbuild in node_modules: synth works offline and without Docker.
               forceDockerBundling: false,
               logLevel: LogLevel.ERROR,
+              // Files esbuild cannot inline (PDFKit's font metrics for reports): infra/bundling.ts.
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir, outputDir) => sideFileCommands(props.name, props.projectRoot, outputDir),
+              },
             },
           });
   }

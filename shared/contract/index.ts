@@ -11,6 +11,7 @@ import { partnershipRoutes } from './partnership.ts';
 import { meetingsRoutes } from './meetings.ts';
 import { adminRoutes } from './admin.ts';
 import { billingRoutes, webhookRoutes } from './billing.ts';
+import { reportsRoutes } from './reports.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   system: systemRoutes,
@@ -25,6 +26,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   webhook: webhookRoutes,
   meetings: meetingsRoutes,
   admin: adminRoutes,
+  reports: reportsRoutes,
 };
 
 export const allRoutes: RouteDef[] = Object.values(contract).flatMap((routes) => Object.values(routes));

@@ -27,7 +27,8 @@ export type FunctionName =
   | 'billing'
   | 'webhook'
   | 'meetings'
-  | 'admin';
+  | 'admin'
+  | 'reports';
 
 export interface MultipartSpec {
   /** Form field names that carry files (e.g. ['files'] or ['avatar']). */

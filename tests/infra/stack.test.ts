@@ -12,6 +12,8 @@ import { getConfig, resetConfigForTests } from '../../shared/config.ts';
 import { functionPermissions, nonHttpFunctionNames, type FunctionPermissions } from '../../infra/permissions.ts';
 import type { GradHelperStack } from '../../infra/stack.ts';
 import { buildTestStack, TEST_CONFIG } from './fixture.ts';
+import { REPORT_PREFIX } from '../../infra/constructs/storage.ts';
+import { REPORT_PREFIX as REPORT_KEY_PREFIX } from '../../functions/reports/report.ts';
 
 let stack: GradHelperStack;
 let template: Template;
@@ -301,6 +303,12 @@ describe('files bucket', () => {
     expect(rules.every((r: Json) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation > 0)).toBe(true);
   });
 
+  it('expires task reports under reports/ after a day (the prefix the reports function writes)', () => {
+    expect(REPORT_PREFIX).toBe(REPORT_KEY_PREFIX);
+    const rules = filesBucket().LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: REPORT_PREFIX, ExpirationInDays: 1, Status: 'Enabled' }));
+  });
+
   it('allows browser uploads and downloads from the app origins only', () => {
     expect(filesBucket().CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({ AllowedOrigins: TEST_CONFIG.allowedOrigins, AllowedMethods: ['GET', 'HEAD', 'POST'] }),
@@ -341,6 +349,15 @@ describe('permissions', () => {
     expect(actions).toContain('s3:ListBucket');
     for (const denied of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:GetObject', 's3:PutObject', 'secretsmanager:GetSecretValue']) {
       expect(actions).not.toContain(denied);
+    }
+  });
+
+  it('only the reports function touches objects under reports/, and it touches no other object', () => {
+    const objectGrants = (fn: string) => grantsOf(fn).filter((g) => g.action.startsWith('s3:') && g.action !== 's3:ListBucket');
+    expect(objectGrants('reports').length).toBeGreaterThan(0);
+    for (const g of objectGrants('reports')) expect(g.resource).toMatch(/\/reports\/\*$/);
+    for (const fn of fnNames().filter((f) => f !== 'reports')) {
+      for (const g of objectGrants(fn)) expect(g.resource, fn).not.toContain('/reports/');
     }
   });
 
