@@ -42,6 +42,11 @@ export interface FunctionPermissions {
   scheduler?: boolean | { target: AnyFunctionName };
   /** Reads the Stripe secrets: `key` the API secret key (STRIPE_SECRET_KEY_ARN), `webhook` also the signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
   stripe?: 'key' | 'webhook';
+  /**
+   * Reads the log groups of every function of the stack (logs:FilterLogEvents on exactly those groups) for
+   * GET /admin/system-logs: SYSTEM_LOG_GROUPS names them, SYSTEM_LOG_RETENTION_DAYS is their retention.
+   */
+  systemLogs?: boolean;
   /** A Lambda Function URL (no IAM auth: the caller proves itself otherwise, e.g. Stripe's signature), a stack output. */
   functionUrl?: boolean;
   /** MB; default 512. More memory is more CPU: scrypt in auth is CPU-bound. */
@@ -68,7 +73,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
   // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
   meetings: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: { target: 'reminders' } },
-  admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true },
+  // systemLogs: GET /admin/system-logs reads the functions' log groups.
+  admin: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, systemLogs: true },
   // Stripe key: payment intents, and cancelling the open one before an edit; scheduler: each bill's due date
   // invokes this function; websocket + ses: the student is told of new and overdue bills.
   billing: { table: 'readwrite', jwtSecret: true, websocket: true, ses: true, scheduler: true, stripe: 'key' },

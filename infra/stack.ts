@@ -166,6 +166,11 @@ export class GradHelperStack extends Stack {
       this.realtimeApi.addRoutes(makeFunction('realtime', handlerEntry('realtime'), permissionsOf('realtime', permissions)));
     }
 
+    // After every function exists: the system-logs reader reads all their log groups (its own included).
+    for (const [name, fn] of this.functions) {
+      if (permissionsOf(name, permissions).systemLogs) fn.bindLogReader(this.functions, config.logRetentionDays);
+    }
+
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.baseUrl, description: 'HTTP API base URL (the frontend API_URL)' });
     if (this.realtimeApi) {
       new CfnOutput(this, 'WebSocketUrl', { value: this.realtimeApi.url, description: 'WebSocket URL; connect with ?token=<access token>' });

@@ -203,6 +203,21 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
+  /**
+   * SYSTEM_LOG_SOURCE=cloudwatch, SYSTEM_LOG_GROUPS (function name to log group name), SYSTEM_LOG_RETENTION_DAYS,
+   * and logs:FilterLogEvents on exactly those log groups (GET /admin/system-logs).
+   */
+  bindLogReader(functions: ReadonlyMap<string, ProjectFunction>, retentionDays: number): this {
+    const groups = [...functions.entries()].sort(([a], [b]) => a.localeCompare(b));
+    this.addEnvironment('SYSTEM_LOG_SOURCE', 'cloudwatch');
+    this.addEnvironment('SYSTEM_LOG_GROUPS', Stack.of(this).toJsonString(Object.fromEntries(groups.map(([name, fn]) => [name, fn.logGroup.logGroupName]))));
+    this.addEnvironment('SYSTEM_LOG_RETENTION_DAYS', String(retentionDays));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SystemLogsRead', actions: ['logs:FilterLogEvents'], resources: groups.map(([, fn]) => fn.logGroup.logGroupArn) }),
+    );
+    return this;
+  }
+
   /** A cdk-nag acknowledgment scoped to this function's resources. */
   acknowledge(id: string, reason: string): this {
     Validations.of(this).acknowledge({ id, reason });

@@ -11,6 +11,8 @@ import { startGateway, API_BASE_PATH, type Gateway, type GatewayExtension } from
 import { localExtensions } from './extensions.ts';
 import { STRIPE_EMULATOR_PATH } from './stripe-api.ts';
 import { resetStripeForTests } from '../../shared/payments/stripe.ts';
+import { installLocalLogFiles } from './logs.ts';
+import { resetLogReaderForTests } from '../../shared/system-logs/source.ts';
 
 export interface LocalStackOptions {
   /** Folder for persistent state (database files, S3 objects, outbox). */
@@ -87,6 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let s3: S3Emulator | undefined;
   const extensions: GatewayExtension[] = [];
   let gateway: Gateway | undefined;
+  let uninstallLogFiles: (() => void) | undefined;
   try {
     const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dbPath: options.persistent ? join(stateDir, 'dynamodb') : undefined })).endpoint;
     const s3Endpoint = options.s3Endpoint ?? (s3 = await startS3Emulator({ directory: join(stateDir, 's3'), buckets: [bucketName] })).endpoint;
@@ -119,6 +122,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,
+      // Each function's log lines are filed under <stateDir>/logs (infra/local/logs.ts); GET /admin/system-logs reads them there.
+      SYSTEM_LOG_SOURCE: 'files',
+      SYSTEM_LOG_DIR: join(stateDir, 'logs'),
       ...options.env,
     });
     // No Stripe key: Stripe is emulated on the gateway. With STRIPE_SECRET_KEY, the real (test-mode) Stripe is
@@ -131,6 +137,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     resetConfigForTests();
     resetStripeForTests();
+    resetLogReaderForTests();
+    uninstallLogFiles = installLocalLogFiles(process.env.SYSTEM_LOG_DIR!, { console: process.env.LOCAL_LOG_CONSOLE !== 'false' });
 
     extensions.push(...(await localExtensions({ gatewayUrl, stateDir, ...(emulateStripe ? { stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET } : {}) })));
     gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
@@ -155,9 +163,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await g.close();
         await s3?.stop();
         await dynamo?.stop();
+        uninstallLogFiles?.();
       },
     };
   } catch (err) {
+    uninstallLogFiles?.();
     await gateway?.close();
     await s3?.stop();
     await dynamo?.stop();

@@ -82,6 +82,7 @@ function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   if (entry.ses) actions.push('ses:SendEmail');
   if (entry.websocket) actions.push('execute-api:ManageConnections');
   if (entry.fanOut) actions.push('lambda:InvokeFunction');
+  if (entry.systemLogs) actions.push('logs:FilterLogEvents');
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
   // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue.
   if (isScheduleTarget(fn)) actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
@@ -359,6 +360,20 @@ describe('permissions', () => {
     for (const fn of fnNames().filter((f) => f !== 'reports')) {
       for (const g of objectGrants(fn)) expect(g.resource, fn).not.toContain('/reports/');
     }
+  });
+
+  it('only admin reads logs: FilterLogEvents on exactly the log group of every function, named in SYSTEM_LOG_GROUPS', () => {
+    const groupArns = fnNames().map((fn) => flat(resourcesOf('AWS::Logs::LogGroup')[idOf(stack.functions.get(fn)!.logGroup)] && { 'Fn::GetAtt': [idOf(stack.functions.get(fn)!.logGroup), 'Arn'] }));
+    const reads = grantsOf('admin').filter((g) => g.action === 'logs:FilterLogEvents');
+    expect(reads.map((g) => g.resource).sort()).toEqual(groupArns.sort());
+    for (const fn of fnNames().filter((f) => f !== 'admin')) {
+      expect(grantsOf(fn).filter((g) => g.action.startsWith('logs:') && !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(g.action)), fn).toEqual([]);
+    }
+    const groups = env('admin').SYSTEM_LOG_GROUPS;
+    const rendered = flat(groups);
+    for (const fn of fnNames()) expect(rendered).toContain(`"${fn}":"`);
+    expect(env('admin').SYSTEM_LOG_RETENTION_DAYS).toBe(String(stack.config.logRetentionDays));
+    expect(env('admin').SYSTEM_LOG_SOURCE).toBe('cloudwatch');
   });
 
   it('no function can Scan the table or use a wildcard action', () => {
