@@ -51,7 +51,7 @@ export function taskReportPdf(input: PdfReportInput): Promise<Buffer> {
 
   const chartTop = doc.y + 14;
   const chartWidth = (width - 30) / 2;
-  barChart(doc, { x: MARGIN, y: chartTop, width: chartWidth, height: 170 }, 'Tasks by status (all tasks, now)', input.tasksByStatus, (v) => String(v));
+  barChart(doc, { x: MARGIN, y: chartTop, width: chartWidth, height: 170 }, 'Tasks in this report by status', input.tasksByStatus, (v) => String(v));
   barChart(
     doc,
     { x: MARGIN + chartWidth + 30, y: chartTop, width: chartWidth, height: 170 },

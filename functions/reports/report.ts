@@ -4,13 +4,12 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Db } from '#shared/db/client.ts';
 import type { Storage } from '#shared/storage/s3.ts';
 import { presignGet, type SignedUrl } from '#shared/storage/presign.ts';
-import { getTaskStats } from '#shared/db/entities/task-stats.ts';
 import { readRevenue } from '#shared/db/entities/bill.ts';
 import { TASK_STATUSES } from '#shared/db/entities/task.ts';
 import { newId } from '#shared/ids.ts';
 import type { Logger } from '#shared/log.ts';
 import type { TaskReportQuery } from '#shared/contract/reports.ts';
-import { readReportEntries, withStudents } from './rows.ts';
+import { readReportEntries, withStudents, type ReportRow } from './rows.ts';
 import { taskReportCsv } from './csv.ts';
 import { taskReportPdf } from './pdf.ts';
 
@@ -36,7 +35,7 @@ export async function makeTaskReport(deps: ReportDeps, query: TaskReportQuery): 
   const started = performance.now();
   const entries = await readReportEntries(deps.db, query, deps.maxRows);
   const rows = await withStudents(deps.db, entries);
-  const body = query.format === 'csv' ? taskReportCsv(rows) : await taskReportPdf({ rows, generatedAt: deps.now, filters: filterLines(query), ...(await chartData(deps, query)) });
+  const body = query.format === 'csv' ? taskReportCsv(rows) : await taskReportPdf({ rows, generatedAt: deps.now, filters: filterLines(query), ...(await chartData(deps, query, rows)) });
   const name = `gradhelper-tasks-${stamp(deps.now)}.${query.format}`;
   const key = `${REPORT_PREFIX}${deps.now.toISOString().slice(0, 10)}/${newId('rpt', deps.now)}.${query.format}`;
   await deps.storage.s3.send(
@@ -62,17 +61,16 @@ function filterLines(query: TaskReportQuery): string[] {
 const monthsBack = (end: Date, count: number) =>
   Array.from({ length: count }, (_, i) => new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - (count - 1 - i), 1)).toISOString().slice(0, 7));
 
-/** The two charts: tasks by status from the task counters, revenue by month from the revenue counters. */
-async function chartData(deps: ReportDeps, query: TaskReportQuery) {
+/** The two charts: the report's tasks by status (counted from its rows), revenue by month from the revenue counters. */
+async function chartData(deps: ReportDeps, query: TaskReportQuery, rows: ReportRow[]) {
   const end = query.dateTo && new Date(query.dateTo) < deps.now ? new Date(query.dateTo) : deps.now;
   const months = monthsBack(end, REVENUE_MONTHS);
-  const [stats, revenue] = await Promise.all([
-    getTaskStats(deps.db),
-    readRevenue(deps.db, { granularity: 'month', from: months[0], to: months[months.length - 1] }),
-  ]);
+  const revenue = await readRevenue(deps.db, { granularity: 'month', from: months[0], to: months[months.length - 1] });
+  const byStatus = new Map<string, number>();
+  for (const row of rows) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
   const byMonth = new Map(revenue.map((f) => [f.period, f.byCurrency[deps.currency as keyof typeof f.byCurrency]?.amountCents ?? 0]));
   return {
-    tasksByStatus: TASK_STATUSES.map((s) => ({ label: s.replace('_', ' '), value: stats.totals[s] ?? 0 })),
+    tasksByStatus: (query.status ? [query.status] : TASK_STATUSES).map((s) => ({ label: s.replace('_', ' '), value: byStatus.get(s) ?? 0 })),
     revenueByMonth: months.map((m) => ({ label: m, value: (byMonth.get(m) ?? 0) / 100 })),
     revenueCurrency: deps.currency,
   };

@@ -155,8 +155,14 @@ describe('GET /reports/tasks limits and access', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
     expect(res.body.error.message).toMatch(/narrow/i);
-    // A narrower range is fine.
+    // A narrower range is fine; exactly the cap too, and its PDF table runs across pages with every row.
     expect((await csvRows('dateFrom=2022-01-01&dateTo=2022-01-10')).length).toBeGreaterThan(0);
+    const { bytes } = await report('format=pdf&dateFrom=2022-01-01&dateTo=2022-01-31');
+    const dir = mkdtempSync(join(tmpdir(), 'report-pages-'));
+    writeFileSync(join(dir, 'r.pdf'), bytes);
+    expect(Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [join(dir, 'r.pdf')], { encoding: 'utf8' }))![1])).toBeGreaterThanOrEqual(2);
+    const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
+    for (const i of many) expect(text).toContain(`Bulk ${i}`);
   });
 
   it('is for admins only', async () => {
