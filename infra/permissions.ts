@@ -50,6 +50,11 @@ export interface FunctionPermissions {
   scheduler?: boolean | { target: AnyFunctionName };
   /** Reads the Stripe secrets: `key` the API secret key (STRIPE_SECRET_KEY_ARN), `webhook` also the signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
   stripe?: 'key' | 'webhook';
+  /**
+   * Reads the log groups of every function of the stack (logs:FilterLogEvents on exactly those groups) for
+   * GET /admin/system-logs: SYSTEM_LOG_GROUPS names them, SYSTEM_LOG_RETENTION_DAYS is their retention.
+   */
+  systemLogs?: boolean;
   /** A Lambda Function URL (no IAM auth: the caller proves itself otherwise, e.g. Stripe's signature), a stack output. */
   functionUrl?: boolean;
   /** MB; default 512. More memory is more CPU: scrypt in auth is CPU-bound. */
@@ -76,7 +81,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   partnership: { table: 'readwrite', jwtSecret: true, websocket: true },
   // scheduler: reminders and the end of each meeting are one-time schedules that invoke the reminders function.
   meetings: { table: 'readwrite', jwtSecret: true, websocket: true, scheduler: { target: 'reminders' } },
-  admin: { table: 'readwrite', jwtSecret: true, websocket: true },
+  // systemLogs: GET /admin/system-logs reads the functions' log groups.
+  admin: { table: 'readwrite', jwtSecret: true, websocket: true, systemLogs: true },
   // Reads counters and task list entries only; readwrite because the shared rate limiter writes its window counter
   // (checkPermissionsCoverRoutes). No bucket, mail, sockets or other services.
   analytics: { table: 'readwrite', jwtSecret: true },
@@ -86,6 +92,10 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // Stripe's events: the signing secret checks them, the key refunds a payment for a cancelled bill; a Function
   // URL is the endpoint registered with Stripe (POST /webhook/stripe on the HTTP API reaches the same code).
   webhook: { table: 'readwrite', websocket: true, stripe: 'webhook', functionUrl: true },
+  // Task reports: reads the task list entries and counters (readwrite only for the rate limiter's counter), writes
+  // each report under reports/ (expired by the bucket's lifecycle) and presigns a GET of it; PDFKit is bundled
+  // here only. More memory is more CPU for the PDF; 29 s stays inside the HTTP API's 30 s.
+  reports: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['reports/*'] }, jwtSecret: true, memoryMb: 1536, timeoutSeconds: 29 },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },

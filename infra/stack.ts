@@ -187,6 +187,10 @@ export class GradHelperStack extends Stack {
         throw new Error(`infra/permissions.ts: "${name}" has tableStream but no entry in shared/streams/subscriptions.ts`);
       }
     }
+    // After every function exists: the system-logs reader reads all their log groups (its own included).
+    for (const [name, fn] of this.functions) {
+      if (permissionsOf(name, permissions).systemLogs) fn.bindLogReader(this.functions, config.logRetentionDays);
+    }
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.baseUrl, description: 'HTTP API base URL (the frontend API_URL)' });
     if (this.realtimeApi) {

@@ -109,6 +109,22 @@ const ConfigSchema = z.object({
   STORAGE_QUOTA_BYTES: intFromEnv(1024 * 1024 * 1024),
   /** A confirmed upload that is not an avatar and not attached to anything expires (record and object) after this. */
   UNATTACHED_FILE_TTL_SECONDS: intFromEnv(24 * 60 * 60),
+  /**
+   * Rows one task report (GET /reports/tasks) may hold; a range with more is a 400 asking for a narrower one
+   * (the report is made inside the HTTP API's 30 s and in the function's memory).
+   */
+  REPORT_MAX_ROWS: intFromEnv(50_000),
+  /**
+   * Where GET /admin/system-logs reads the functions' log lines: `cloudwatch` (their log groups, SYSTEM_LOG_GROUPS)
+   * or `files` (the local stack's SYSTEM_LOG_DIR). shared/system-logs/source.ts picks the reader from this.
+   */
+  SYSTEM_LOG_SOURCE: z.enum(['cloudwatch', 'files']).default('cloudwatch'),
+  /** JSON object: function (`service`) to its CloudWatch log group name; set by the stack for the admin function. */
+  SYSTEM_LOG_GROUPS: z.string().optional(),
+  /** The local stack's folder of `<function>.log` files. */
+  SYSTEM_LOG_DIR: z.string().optional(),
+  /** Retention of the functions' log groups (days): older `dateFrom`s are raised to it. */
+  SYSTEM_LOG_RETENTION_DAYS: intFromEnv(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Tests set this to check every response against its contract schema. */
   VALIDATE_RESPONSES: z.stringbool().default(false),

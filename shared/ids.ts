@@ -6,7 +6,7 @@ const nextUlid = monotonicFactory();
 
 export type IdPrefix =
   | 'user' | 'task' | 'deliv' | 'file' | 'chat' | 'msg' | 'notif' | 'ann'
-  | 'bill' | 'pay' | 'meet' | 'preq' | 'req' | 'fam' | 'mail';
+  | 'bill' | 'pay' | 'meet' | 'preq' | 'req' | 'fam' | 'mail' | 'rpt';
 
 export function newId(prefix: IdPrefix, at: Date = new Date()): string {
   return `${prefix}_${nextUlid(at.getTime())}`;

@@ -4,7 +4,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../../infra/bundling.ts';
+import { copyBundleSideFiles, LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../../infra/bundling.ts';
 
 /** The options NodejsFunction derives from infra/bundling.ts (format ESM, linked source map, no externals). */
 export const lambdaBundleOptions = {
@@ -50,6 +50,7 @@ export async function bundleFunction(projectRoot: string, fn: string, outDir: st
     metafile: true,
   });
   const buildMs = performance.now() - started;
+  copyBundleSideFiles(fn, projectRoot, outDir);
   const code = readFileSync(file);
   return {
     fn,

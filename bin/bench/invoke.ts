@@ -29,6 +29,7 @@ export interface Invocation {
   status: number;
   body: any;
   ms: number;
+  headers: Record<string, string>;
 }
 
 /** One request straight into the handler module (no HTTP): `GET /users/students?limit=20`. */
@@ -55,7 +56,7 @@ export async function invoke(method: string, pathAndQuery: string, options: { to
   } catch {
     /* not JSON (redirects, bytes) */
   }
-  return { status: result.statusCode ?? 200, body: parsed, ms };
+  return { status: result.statusCode ?? 200, body: parsed, ms, headers: (result.headers ?? {}) as Record<string, string> };
 }
 
 // ---- Recording and replaying SDK calls --------------------------------------------------------

@@ -13,7 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { AccessLevel } from '../permissions.ts';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS, sideFileCommands } from '../bundling.ts';
 import type { AppTable } from './table.ts';
 import type { Mailer } from './mailer.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
@@ -99,6 +99,12 @@ export class ProjectFunction extends Construct {
               // The esbuild in node_modules: synth works offline and without Docker.
               forceDockerBundling: false,
               logLevel: LogLevel.ERROR,
+              // Files esbuild cannot inline (PDFKit's font metrics for reports): infra/bundling.ts.
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir, outputDir) => sideFileCommands(props.name, props.projectRoot, outputDir),
+              },
             },
           });
   }
@@ -189,6 +195,21 @@ export class ProjectFunction extends Construct {
     this.addEnvironment('STRIPE_SECRET_KEY_ARN', secrets.secretKey.secretArn);
     if (access === 'webhook') this.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', secrets.webhookSecret.secretArn);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StripeSecretsRead', actions: ['secretsmanager:GetSecretValue'], resources: granted.map((s) => s.secretArn) }));
+    return this;
+  }
+
+  /**
+   * SYSTEM_LOG_SOURCE=cloudwatch, SYSTEM_LOG_GROUPS (function name to log group name), SYSTEM_LOG_RETENTION_DAYS,
+   * and logs:FilterLogEvents on exactly those log groups (GET /admin/system-logs).
+   */
+  bindLogReader(functions: ReadonlyMap<string, ProjectFunction>, retentionDays: number): this {
+    const groups = [...functions.entries()].sort(([a], [b]) => a.localeCompare(b));
+    this.addEnvironment('SYSTEM_LOG_SOURCE', 'cloudwatch');
+    this.addEnvironment('SYSTEM_LOG_GROUPS', Stack.of(this).toJsonString(Object.fromEntries(groups.map(([name, fn]) => [name, fn.logGroup.logGroupName]))));
+    this.addEnvironment('SYSTEM_LOG_RETENTION_DAYS', String(retentionDays));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SystemLogsRead', actions: ['logs:FilterLogEvents'], resources: groups.map(([, fn]) => fn.logGroup.logGroupArn) }),
+    );
     return this;
   }
 

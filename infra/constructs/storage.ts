@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 
 /** Presigned-POST uploads land here until confirmed (HeadObject); what is never confirmed expires. */
 export const TEMPORARY_UPLOAD_PREFIX = 'tmp/';
+/** Task reports (GET /reports/tasks): fetched once through a 5-minute presigned GET, kept a day, then expired. */
+export const REPORT_PREFIX = 'reports/';
 
 export interface FileStorageProps {
   allowedOrigins: string[];
@@ -57,6 +59,12 @@ export class FileStorage extends Construct {
         {
           id: 'expire-unconfirmed-uploads',
           prefix: TEMPORARY_UPLOAD_PREFIX,
+          expiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        {
+          id: 'expire-reports',
+          prefix: REPORT_PREFIX,
           expiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },

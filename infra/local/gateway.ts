@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { FunctionName, RouteDef } from '../../shared/http/contract.ts';
 import { compileRoutes, matchRoute } from './routes.ts';
+import { runAsFunction } from './logs.ts';
 
 export const API_BASE_PATH = '/api/v1';
 /** The function infra/ targets with the HTTP API's `$default` (catch-all) route. */
@@ -26,7 +27,11 @@ export function loadHandler(fn: string, file = 'handler'): Promise<Handler> {
   const key = `${fn}/${file}`;
   let loaded = handlerCache.get(key);
   if (!loaded) {
-    loaded = import(pathToFileURL(join(projectRoot, 'functions', fn, `${file}.ts`)).href).then((m) => m.handler as Handler);
+    // Each invocation runs as that function, so its log lines are filed under it (infra/local/logs.ts).
+    loaded = import(pathToFileURL(join(projectRoot, 'functions', fn, `${file}.ts`)).href).then((m) => {
+      const handler = m.handler as Handler;
+      return (event: unknown, context: Context) => runAsFunction(fn, () => handler(event, context));
+    });
     handlerCache.set(key, loaded);
   }
   return loaded;

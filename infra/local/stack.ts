@@ -14,6 +14,8 @@ import { resetStripeForTests } from '../../shared/payments/stripe.ts';
 import { startStreamPollers, type StreamFailure, type StreamPollers } from './streams.ts';
 import { createTtlSweeper, TtlDeletions, type TtlSweeper } from './ttl.ts';
 import { streamSubscriptions } from '../../shared/streams/subscriptions.ts';
+import { installLocalLogFiles } from './logs.ts';
+import { resetLogReaderForTests } from '../../shared/system-logs/source.ts';
 
 export interface LocalStackOptions {
   /** Folder for persistent state (database files, S3 objects, outbox). */
@@ -103,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let gateway: Gateway | undefined;
   let pollers: StreamPollers | undefined;
   let sweeper: TtlSweeper | undefined;
+  let uninstallLogFiles: (() => void) | undefined;
   try {
     const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dbPath: options.persistent ? join(stateDir, 'dynamodb') : undefined })).endpoint;
     const s3Endpoint = options.s3Endpoint ?? (s3 = await startS3Emulator({ directory: join(stateDir, 's3'), buckets: [bucketName] })).endpoint;
@@ -135,6 +138,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       JWT_SECRET: process.env.JWT_SECRET ?? localJwtSecret(stateDir),
       MAIL_OUTBOX_DIR: outboxDir,
       LOCAL_STATE_DIR: stateDir,
+      // Each function's log lines are filed under <stateDir>/logs (infra/local/logs.ts); GET /admin/system-logs reads them there.
+      SYSTEM_LOG_SOURCE: 'files',
+      SYSTEM_LOG_DIR: join(stateDir, 'logs'),
       ...options.env,
     });
     // No Stripe key: Stripe is emulated on the gateway. With STRIPE_SECRET_KEY, the real (test-mode) Stripe is
@@ -147,6 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     resetConfigForTests();
     resetStripeForTests();
+    resetLogReaderForTests();
+    uninstallLogFiles = installLocalLogFiles(process.env.SYSTEM_LOG_DIR!, { console: process.env.LOCAL_LOG_CONSOLE !== 'false' });
 
     extensions.push(...(await localExtensions({ gatewayUrl, stateDir, ...(emulateStripe ? { stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET } : {}) })));
     gateway = await startGateway({ port, routes: allRoutes, extensions, onRequest: options.onRequest });
@@ -185,11 +193,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await g.close();
         await s3?.stop();
         await dynamo?.stop();
+        uninstallLogFiles?.();
       },
     };
   } catch (err) {
     await sweeper?.close();
     await pollers?.close();
+    uninstallLogFiles?.();
     await gateway?.close();
     await s3?.stop();
     await dynamo?.stop();

@@ -12,6 +12,7 @@ import { meetingsRoutes } from './meetings.ts';
 import { adminRoutes } from './admin.ts';
 import { analyticsRoutes } from './analytics.ts';
 import { billingRoutes, webhookRoutes } from './billing.ts';
+import { reportsRoutes } from './reports.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   system: systemRoutes,
@@ -27,6 +28,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   meetings: meetingsRoutes,
   admin: adminRoutes,
   analytics: analyticsRoutes,
+  reports: reportsRoutes,
 };
 
 export const allRoutes: RouteDef[] = Object.values(contract).flatMap((routes) => Object.values(routes));

@@ -28,7 +28,8 @@ export type FunctionName =
   | 'webhook'
   | 'meetings'
   | 'admin'
-  | 'analytics';
+  | 'analytics'
+  | 'reports';
 
 export interface MultipartSpec {
   /** Form field names that carry files (e.g. ['files'] or ['avatar']). */

@@ -17,9 +17,7 @@ import { keysOf, schemasAt, valuesOf } from '../support/zod-fields.ts';
  * analytics and reports, admin statistics and system logs). Each domain's issue removes its routes when
  * they land: the test fails while a listed route is declared. The list must end empty.
  */
-const NOT_YET_BUILT = [
-  'GET /admin/system-logs',
-  'GET /reports/tasks',
+const NOT_YET_BUILT: string[] = [
 ];
 
 const DEVIATIONS_PATH = new URL('../../docs/spec-deviations.md', import.meta.url);

@@ -18,6 +18,11 @@ import { defaultHandlerEntry, PROJECT_ROOT, type GradHelperStack } from '../../i
 import type { IConstruct } from 'constructs';
 import type { RouteDef } from '../../shared/http/contract.ts';
 import { buildTestStack, contractCoveringEveryGroup } from './fixture.ts';
+import { build } from 'esbuild';
+import { lambdaBundleOptions } from '../../bin/bench/bundle.ts';
+import { copyBundleSideFiles } from '../../infra/bundling.ts';
+import { functionNames } from '../../shared/contract/index.ts';
+import { nonHttpFunctionNames } from '../../infra/permissions.ts';
 
 describe('a project function bundle', () => {
   let outdir: string;
@@ -57,6 +62,54 @@ describe('a project function bundle', () => {
     });
     expect(out.trim()).toBe('function');
   });
+});
+
+describe('what each function bundles', () => {
+  /** The node_modules packages an esbuild bundle of functions/<fn>/handler.ts pulls in (the Lambda bundling options). */
+  async function packagesIn(fn: string): Promise<Set<string>> {
+    const out = await build({
+      ...lambdaBundleOptions,
+      absWorkingDir: PROJECT_ROOT,
+      tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+      entryPoints: [defaultHandlerEntry(fn)],
+      outfile: join(tmpdir(), `bundle-check-${fn}.mjs`),
+      write: false,
+      metafile: true,
+    });
+    return new Set(Object.keys(out.metafile.inputs).flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1] ?? []));
+  }
+
+  it('the reports bundle, with its side files, renders a PDF in a fresh Node.js process (PDFKit finds its fonts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradhelper-pdf-bundle-'));
+    try {
+      await build({
+        ...lambdaBundleOptions,
+        absWorkingDir: PROJECT_ROOT,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        entryPoints: [join(PROJECT_ROOT, 'functions/reports/pdf.ts')],
+        outfile: join(dir, 'index.mjs'),
+      });
+      copyBundleSideFiles('reports', PROJECT_ROOT, dir);
+      const url = pathToFileURL(join(dir, 'index.mjs')).href;
+      const row = { id: 'task_1', title: 'A title', type: 'essay', subject: 'history', academicLevel: 'phd', status: 'pending', priority: 'low', dueDate: '2025-01-01T00:00:00Z', budgetCents: 100, studentId: 'user_1', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z', studentName: 'S', studentEmail: 's@x' };
+      const script = `const m = await import(${JSON.stringify(url)}); const b = await m.taskReportPdf({ rows: [${JSON.stringify(row)}], filters: [], generatedAt: new Date(), tasksByStatus: [{ label: 'pending', value: 1 }], revenueByMonth: [], revenueCurrency: 'usd' }); console.log(b.subarray(0, 5).toString());`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), env: { PATH: process.env.PATH }, encoding: 'utf8' });
+      expect(out.trim()).toBe('%PDF-');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('PDFKit (and its font machinery) is in the reports bundle only, so no other route pays its cold start', async () => {
+    expect(await packagesIn('reports')).toContain('pdfkit');
+    const others = [...functionNames, ...nonHttpFunctionNames].filter((fn) => fn !== 'reports' && existsSync(defaultHandlerEntry(fn)));
+    const carrying = [];
+    for (const fn of others) {
+      const packages = await packagesIn(fn);
+      if (packages.has('pdfkit') || packages.has('fontkit')) carrying.push(fn);
+    }
+    expect(carrying).toEqual([]);
+  }, 120_000);
 });
 
 describe('deploy settings from CDK context', () => {

@@ -13,6 +13,8 @@ import { getConfig, resetConfigForTests } from '../../shared/config.ts';
 import { functionPermissions, nonHttpFunctionNames, type FunctionPermissions } from '../../infra/permissions.ts';
 import type { GradHelperStack } from '../../infra/stack.ts';
 import { buildTestStack, TEST_CONFIG } from './fixture.ts';
+import { REPORT_PREFIX } from '../../infra/constructs/storage.ts';
+import { REPORT_PREFIX as REPORT_KEY_PREFIX } from '../../functions/reports/report.ts';
 
 let stack: GradHelperStack;
 let template: Template;
@@ -82,6 +84,7 @@ function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   if (entry.ses) actions.push('ses:SendEmail');
   if (entry.websocket) actions.push('execute-api:ManageConnections');
   if (entry.fanOut) actions.push('lambda:InvokeFunction');
+  if (entry.systemLogs) actions.push('logs:FilterLogEvents');
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
   // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue.
   if (isScheduleTarget(fn)) actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
@@ -361,6 +364,12 @@ describe('files bucket', () => {
     expect(rules.every((r: Json) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation > 0)).toBe(true);
   });
 
+  it('expires task reports under reports/ after a day (the prefix the reports function writes)', () => {
+    expect(REPORT_PREFIX).toBe(REPORT_KEY_PREFIX);
+    const rules = filesBucket().LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: REPORT_PREFIX, ExpirationInDays: 1, Status: 'Enabled' }));
+  });
+
   it('allows browser uploads and downloads from the app origins only', () => {
     expect(filesBucket().CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({ AllowedOrigins: TEST_CONFIG.allowedOrigins, AllowedMethods: ['GET', 'HEAD', 'POST'] }),
@@ -402,6 +411,29 @@ describe('permissions', () => {
     for (const denied of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:GetObject', 's3:PutObject', 'secretsmanager:GetSecretValue']) {
       expect(actions).not.toContain(denied);
     }
+  });
+
+  it('only the reports function touches objects under reports/, and it touches no other object', () => {
+    const objectGrants = (fn: string) => grantsOf(fn).filter((g) => g.action.startsWith('s3:') && g.action !== 's3:ListBucket');
+    expect(objectGrants('reports').length).toBeGreaterThan(0);
+    for (const g of objectGrants('reports')) expect(g.resource).toMatch(/\/reports\/\*$/);
+    for (const fn of fnNames().filter((f) => f !== 'reports')) {
+      for (const g of objectGrants(fn)) expect(g.resource, fn).not.toContain('/reports/');
+    }
+  });
+
+  it('only admin reads logs: FilterLogEvents on exactly the log group of every function, named in SYSTEM_LOG_GROUPS', () => {
+    const groupArns = fnNames().map((fn) => flat(resourcesOf('AWS::Logs::LogGroup')[idOf(stack.functions.get(fn)!.logGroup)] && { 'Fn::GetAtt': [idOf(stack.functions.get(fn)!.logGroup), 'Arn'] }));
+    const reads = grantsOf('admin').filter((g) => g.action === 'logs:FilterLogEvents');
+    expect(reads.map((g) => g.resource).sort()).toEqual(groupArns.sort());
+    for (const fn of fnNames().filter((f) => f !== 'admin')) {
+      expect(grantsOf(fn).filter((g) => g.action.startsWith('logs:') && !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(g.action)), fn).toEqual([]);
+    }
+    const groups = env('admin').SYSTEM_LOG_GROUPS;
+    const rendered = flat(groups);
+    for (const fn of fnNames()) expect(rendered).toContain(`"${fn}":"`);
+    expect(env('admin').SYSTEM_LOG_RETENTION_DAYS).toBe(String(stack.config.logRetentionDays));
+    expect(env('admin').SYSTEM_LOG_SOURCE).toBe('cloudwatch');
   });
 
   it('no function can Scan the table or use a wildcard action', () => {

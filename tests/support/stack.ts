@@ -31,7 +31,7 @@ export function useTestStack(env: Record<string, string> = {}): TestStack {
       s3Endpoint: inject('s3Endpoint'),
       tableName: `test-${id}`,
       bucketName: `test-${id}`,
-      env: { LOG_LEVEL: 'silent', VALIDATE_RESPONSES: 'true', APP_URL: 'http://app.test', CORS_ORIGINS: 'http://app.test', ...relaxedLimits, ...env },
+      env: { LOG_LEVEL: 'silent', LOCAL_LOG_CONSOLE: 'false', VALIDATE_RESPONSES: 'true', APP_URL: 'http://app.test', CORS_ORIGINS: 'http://app.test', ...relaxedLimits, ...env },
     });
   });
   afterAll(async () => {
