@@ -6,7 +6,7 @@ import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { BillView, CreateBillBody, ListBillsQuery, UpdateBillBody } from '#shared/contract/billing.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { transact } from '#shared/db/transact.ts';
-import { batchGetItems } from '#shared/db/batch.ts';
+import { batchGetInOrder } from '#shared/db/batch.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { getUserById } from '#shared/db/entities/user.ts';
 import { getTaskById } from '#shared/db/entities/task.ts';
@@ -112,7 +112,7 @@ export async function listBills(db: Db, actor: AuthUser, query: ListQuery): Prom
   const all = !studentId && !query.status;
   const readPage = (cursor?: string) =>
     all
-      ? queryPage(db, { partition: { name: 'pk', value: billKeys.allPartition }, ascending: false }, { limit: query.limit, cursor }, (item) => item.billId as string)
+      ? queryPage(db, { partition: { name: 'pk', value: billKeys.allPartition }, ascending: false }, { limit: query.limit, cursor, page: query.page }, (item) => item.billId as string)
       : queryPage(
           db,
           studentId
@@ -120,22 +120,13 @@ export async function listBills(db: Db, actor: AuthUser, query: ListQuery): Prom
               ? { index: 'gsi2', partition: { name: 'gsi2pk', value: billKeys.byStudentStatus(studentId, query.status) }, ascending: false }
               : { index: 'gsi1', partition: { name: 'gsi1pk', value: billKeys.byStudent(studentId) }, ascending: false }
             : { index: 'gsi3', partition: { name: 'gsi3pk', value: billKeys.byStatus(query.status!) }, ascending: false },
-          { limit: query.limit, cursor },
+          { limit: query.limit, cursor, page: query.page },
           (item) => item,
         );
-  let cursor = query.cursor;
-  if (!cursor && query.page && query.page > 1) {
-    for (let skipped = 1; skipped < query.page; skipped++) {
-      const skippedPage = await readPage(cursor);
-      if (!skippedPage.nextCursor) return { items: [] };
-      cursor = skippedPage.nextCursor;
-    }
-  }
-  const page = await readPage(cursor);
+  // `page` skips inside the same Query, within the request's read budget (shared/db/query.ts).
+  const page = await readPage(query.cursor);
   if (!all) return { items: (page.items as Record<string, unknown>[]).map(fromBillItem), nextCursor: page.nextCursor };
-  const ids = page.items as string[];
-  const byId = new Map((await batchGetItems(db, ids.map((id) => billKeys.bill(id)))).map((item) => [item.id as string, fromBillItem(item)]));
-  return { items: ids.map((id) => byId.get(id)).filter((b): b is Bill => Boolean(b)), nextCursor: page.nextCursor };
+  return { items: await batchGetInOrder(db, page.items as string[], billKeys.bill, fromBillItem), nextCursor: page.nextCursor };
 }
 
 const unpaid = (b: Bill) => b.status === 'pending' || b.status === 'overdue';

@@ -5,7 +5,7 @@ import type * as z from 'zod';
 import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { PaymentHistoryQuery, PaymentView } from '#shared/contract/billing.ts';
-import { batchGetItems } from '#shared/db/batch.ts';
+import { batchGetInOrder } from '#shared/db/batch.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { fromPaymentItem, paymentKeys, type Payment } from '#shared/db/entities/bill.ts';
 
@@ -35,7 +35,7 @@ export async function paymentHistory(db: Db, actor: AuthUser, query: HistoryQuer
   const range = query.dateFrom || query.dateTo ? ([query.dateFrom ?? '0', `${query.dateTo ?? '9999'}~`] as [string, string]) : undefined;
   const readPage = (cursor?: string) =>
     all
-      ? queryPage(db, { partition: { name: 'pk', value: paymentKeys.allPartition }, sort: range && { name: 'sk', between: range }, ascending: false }, { limit: query.limit, cursor }, (item) => item.paymentId as string)
+      ? queryPage(db, { partition: { name: 'pk', value: paymentKeys.allPartition }, sort: range && { name: 'sk', between: range }, ascending: false }, { limit: query.limit, cursor, page: query.page }, (item) => item.paymentId as string)
       : queryPage(
           db,
           studentId
@@ -43,20 +43,11 @@ export async function paymentHistory(db: Db, actor: AuthUser, query: HistoryQuer
               ? { index: 'gsi2', partition: { name: 'gsi2pk', value: paymentKeys.byStudentStatus(studentId, query.status) }, sort: range && { name: 'gsi2sk', between: range }, ascending: false }
               : { index: 'gsi1', partition: { name: 'gsi1pk', value: paymentKeys.byStudent(studentId) }, sort: range && { name: 'gsi1sk', between: range }, ascending: false }
             : { index: 'gsi3', partition: { name: 'gsi3pk', value: paymentKeys.byStatus(query.status!) }, sort: range && { name: 'gsi3sk', between: range }, ascending: false },
-          { limit: query.limit, cursor },
+          { limit: query.limit, cursor, page: query.page },
           (item) => item,
         );
-  let cursor = query.cursor;
-  if (!cursor && query.page && query.page > 1) {
-    for (let skipped = 1; skipped < query.page; skipped++) {
-      const skippedPage = await readPage(cursor);
-      if (!skippedPage.nextCursor) return { items: [] };
-      cursor = skippedPage.nextCursor;
-    }
-  }
-  const page = await readPage(cursor);
+  // `page` skips inside the same Query, within the request's read budget (shared/db/query.ts).
+  const page = await readPage(query.cursor);
   if (!all) return { items: (page.items as Record<string, unknown>[]).map(fromPaymentItem), nextCursor: page.nextCursor };
-  const ids = page.items as string[];
-  const byId = new Map((await batchGetItems(db, ids.map((id) => paymentKeys.payment(id)))).map((item) => [item.id as string, fromPaymentItem(item)]));
-  return { items: ids.map((id) => byId.get(id)).filter((p): p is Payment => Boolean(p)), nextCursor: page.nextCursor };
+  return { items: await batchGetInOrder(db, page.items as string[], paymentKeys.payment, fromPaymentItem), nextCursor: page.nextCursor };
 }

@@ -8,7 +8,7 @@ import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { ChangeMeetingStatusBody, CreateMeetingBody, ListMeetingsQuery, MeetingView, UpdateMeetingBody } from '#shared/contract/meetings.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { transact, type TransactItems } from '#shared/db/transact.ts';
-import { batchGetItems } from '#shared/db/batch.ts';
+import { batchGetInOrder } from '#shared/db/batch.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { getUserById } from '#shared/db/entities/user.ts';
 import {
@@ -189,20 +189,12 @@ export async function listMeetings(db: Db, actor: AuthUser, query: ListQuery): P
         sort: range ? { name: 'sk', between: range } : undefined,
         ascending: true,
       },
-      { limit: query.limit, cursor },
+      { limit: query.limit, cursor, page: query.page },
       (item) => item.meetingId as string,
     );
-  let cursor = query.cursor;
-  if (!cursor && query.page && query.page > 1) {
-    for (let skipped = 1; skipped < query.page; skipped++) {
-      const skippedPage = await readPage(cursor);
-      if (!skippedPage.nextCursor) return { items: [] };
-      cursor = skippedPage.nextCursor;
-    }
-  }
-  const page = await readPage(cursor);
-  const byId = new Map((await batchGetItems(db, page.items.map((id) => meetingKeys.meeting(id)))).map((item) => [item.id as string, fromMeetingItem(item)] as const));
-  return { items: page.items.map((id) => byId.get(id)).filter((m): m is Meeting => Boolean(m)), nextCursor: page.nextCursor };
+  // `page` skips inside the same Query, within the request's read budget (shared/db/query.ts).
+  const page = await readPage(query.cursor);
+  return { items: await batchGetInOrder(db, page.items, meetingKeys.meeting, fromMeetingItem), nextCursor: page.nextCursor };
 }
 
 /** The meeting's Update: the whole new state, only if the version is still the one read and it is still scheduled. */

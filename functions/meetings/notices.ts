@@ -4,7 +4,7 @@
 // notice is logged and never undoes the change.
 import type { Db } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
-import { listUsersByRole } from '#shared/db/entities/user.ts';
+import { listActiveAdminIds } from '#shared/db/entities/user.ts';
 import type { Meeting } from '#shared/db/entities/meeting.ts';
 import type { NotifyInput } from '#shared/notify/notify.ts';
 import type { MeetingChange } from './meetings.ts';
@@ -15,20 +15,10 @@ export interface MeetingNoticeDeps {
   log: Logger;
 }
 
-async function activeAdminIds(db: Db): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listUsersByRole(db, { role: 'admin', status: 'active' }, { limit: 100, cursor });
-    ids.push(...page.items.map((u) => u.id));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
 
 /** The student and the admin, or every active admin while the meeting has none. */
 export async function participantsOf(db: Db, m: Pick<Meeting, 'studentId' | 'adminId'>): Promise<string[]> {
-  return [m.studentId, ...(m.adminId ? [m.adminId] : await activeAdminIds(db))];
+  return [m.studentId, ...(m.adminId ? [m.adminId] : await listActiveAdminIds(db))];
 }
 
 export async function sendAll(deps: Pick<MeetingNoticeDeps, 'notify' | 'log'>, notices: NotifyInput[], what: string): Promise<void> {

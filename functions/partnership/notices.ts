@@ -3,7 +3,7 @@
 // the change committed; a failed notice is logged and never undoes the change.
 import type { Db } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
-import { listUsersByRole } from '#shared/db/entities/user.ts';
+import { listActiveAdminIds } from '#shared/db/entities/user.ts';
 import type { PartnershipRequest } from '#shared/db/entities/partnership-request.ts';
 import type { NotifyInput } from '#shared/notify/notify.ts';
 
@@ -19,16 +19,6 @@ const requestTypeLabel: Record<PartnershipRequest['requestType'], string> = {
   consultation: 'consultation',
 };
 
-async function activeAdminIds(db: Db): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listUsersByRole(db, { role: 'admin', status: 'active' }, { limit: 100, cursor });
-    ids.push(...page.items.map((u) => u.id));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
 
 async function sendAll(deps: PartnershipNoticeDeps, notices: NotifyInput[], what: string): Promise<void> {
   const failed = (await Promise.allSettled(notices.map((n) => deps.notify(n)))).filter((r) => r.status === 'rejected');
@@ -37,7 +27,7 @@ async function sendAll(deps: PartnershipNoticeDeps, notices: NotifyInput[], what
 
 /** Every active admin is told of a new request. */
 export async function announceNewRequest(deps: PartnershipNoticeDeps, request: PartnershipRequest): Promise<void> {
-  const admins = await activeAdminIds(deps.db);
+  const admins = await listActiveAdminIds(deps.db);
   const notices = admins.map((userId) => ({
     userId,
     type: 'system' as const,

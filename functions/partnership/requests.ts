@@ -6,7 +6,7 @@ import type { ListPartnershipRequestsQuery, PartnershipRequestView, SubmitPartne
 import type * as z from 'zod';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { transact } from '#shared/db/transact.ts';
-import { batchGetItems } from '#shared/db/batch.ts';
+import { batchGetInOrder } from '#shared/db/batch.ts';
 import { queryPage, type Page } from '#shared/db/query.ts';
 import { getUserById, getUserIdByReferralCode, referralCounterUpdate } from '#shared/db/entities/user.ts';
 import {
@@ -136,14 +136,8 @@ export async function listPartnershipRequests(db: Db, actor: AuthUser, query: Li
     { limit: query.limit, cursor: query.cursor, page: query.page },
     (item) => item.requestId as string,
   );
-  const byId = new Map(
-    (await batchGetItems(db, page.items.map((id) => partnershipKeys.request(id)))).map((item) => {
-      const r = fromRequestItem(item);
-      return [r.id, r] as const;
-    }),
-  );
-  // An entry whose request was cancelled between the two reads is left out rather than shown.
-  const items = page.items.map((id) => byId.get(id)).filter((r): r is PartnershipRequest => Boolean(r && !r.cancelledAt));
+  // A request cancelled between the two reads is left out rather than shown.
+  const items = (await batchGetInOrder(db, page.items, partnershipKeys.request, fromRequestItem)).filter((r) => !r.cancelledAt);
   return { items, nextCursor: page.nextCursor };
 }
 

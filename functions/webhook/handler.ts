@@ -9,7 +9,7 @@ import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { notify } from '#shared/notify/notify.ts';
 import { defaultNotifyDeps } from '#shared/notify/deps.ts';
-import { listUsersByRole } from '#shared/db/entities/user.ts';
+import { listActiveAdminIds } from '#shared/db/entities/user.ts';
 import { getStripe, getWebhookSecret } from '#shared/payments/stripe.ts';
 import { validationError } from '#shared/errors.ts';
 import { applyStripeEvent, type EventOutcome } from './stripe-events.ts';
@@ -27,16 +27,6 @@ async function verify(rawBody: string, signature: string | undefined): Promise<S
   }
 }
 
-async function adminIds(): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listUsersByRole(getDb(), { role: 'admin', status: 'active' }, { limit: 100, cursor });
-    ids.push(...page.items.map((u) => u.id));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
 
 /** After the commit: refund a payment that cannot pay its bill, then tell people. Failures are logged, never undo. */
 async function followUp(outcome: EventOutcome, log: Logger): Promise<void> {
@@ -49,7 +39,7 @@ async function followUp(outcome: EventOutcome, log: Logger): Promise<void> {
     }
   }
   const notices = [...outcome.notices];
-  if (outcome.adminNotice) notices.push(...(await adminIds()).map((userId) => ({ ...outcome.adminNotice!, userId })));
+  if (outcome.adminNotice) notices.push(...(await listActiveAdminIds(getDb())).map((userId) => ({ ...outcome.adminNotice!, userId })));
   const deps = defaultNotifyDeps(log);
   const failed = (await Promise.allSettled(notices.map((n) => notify(deps, n)))).filter((r) => r.status === 'rejected');
   if (failed.length) log.error(`${failed.length} payment notices failed`, { error: (failed[0] as PromiseRejectedResult).reason });

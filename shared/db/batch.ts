@@ -16,3 +16,21 @@ export async function batchGetItems(db: Db, keys: Record<string, unknown>[]): Pr
   }
   return items;
 }
+
+/**
+ * The items named by `ids`, in that order (a list page read from list entries), one BatchGet per 100 keys;
+ * an id whose item is gone (deleted between the two reads) is left out.
+ */
+export async function batchGetInOrder<T extends { id: string }>(
+  db: Db,
+  ids: readonly string[],
+  keyOf: (id: string) => Record<string, unknown>,
+  fromItem: (item: Record<string, unknown>) => T,
+): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const byId = new Map((await batchGetItems(db, ids.map(keyOf))).map((item) => {
+    const value = fromItem(item);
+    return [value.id, value] as const;
+  }));
+  return ids.map((id) => byId.get(id)).filter((v): v is T => v !== undefined);
+}

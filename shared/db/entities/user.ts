@@ -281,6 +281,18 @@ export function listUsersByRole(db: Db, filter: UserListFilter, page: PageReques
   );
 }
 
+/** Ids of every active admin (the admin team is small: one Query page of 100 at a time), for notices to all admins. */
+export async function listActiveAdminIds(db: Db): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listUsersByRole(db, { role: 'admin', status: 'active' }, { limit: 100, cursor });
+    ids.push(...page.items.map((u) => u.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
 /** Profile fields a user edits; `null` removes the attribute. `preferences` is the whole merged map. */
 export interface UserProfileChanges {
   name?: string;
