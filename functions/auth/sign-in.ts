@@ -150,16 +150,26 @@ async function findOrCreateGoogleUser(
   }
 }
 
-/** Links `sub` to an existing account with a verified address: Google sentinel + user field, atomically. */
-async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
+/** An account already linked to another Google account is never re-linked (either way in). */
+function assertLinkable(user: User, sub: string): void {
   if (user.googleSub && user.googleSub !== sub) {
     throw conflict('This e-mail address belongs to an account linked to a different Google account');
   }
+}
+
+/** The Google sentinel (one user per Google account), written with every link. */
+function googleSentinelPut(tableName: string, userId: string, sub: string) {
+  return { Put: { TableName: tableName, Item: { ...userKeys.google(sub), entity: 'googleSentinel', userId }, ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** Links `sub` to an existing account with a verified address: Google sentinel + user field, atomically. */
+async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
+  assertLinkable(user, sub);
   try {
     await db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: db.tableName, Item: { ...userKeys.google(sub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          googleSentinelPut(db.tableName, user.id, sub),
           {
             Update: {
               TableName: db.tableName,
@@ -187,15 +197,13 @@ async function linkGoogleAccount(db: Db, user: User, sub: string, now: Date): Pr
  * instead.
  */
 async function takeOverUnverifiedAccount(db: Db, user: User, sub: string, now: Date): Promise<User> {
-  if (user.googleSub && user.googleSub !== sub) {
-    throw conflict('This e-mail address belongs to an account linked to a different Google account');
-  }
+  assertLinkable(user, sub);
   const at = now.toISOString();
   try {
     await db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: db.tableName, Item: { ...userKeys.google(sub), entity: 'googleSentinel', userId: user.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          googleSentinelPut(db.tableName, user.id, sub),
           {
             Update: {
               TableName: db.tableName,
