@@ -1,18 +1,9 @@
-// Where the WebSocket `chat.typing` route finds the chats domain's relay. Imported lazily so a connection
-// that only pings never loads the chats code, and so this function works before the chats domain exists.
+// Where the WebSocket `chat.typing` route finds the chats domain's relay. A static import: a dynamic
+// `import()` made esbuild wrap everything under it in lazy-init closures it cannot tree-shake, which put
+// every DynamoDB command and waiter (47 KiB) into this function's cold start.
+import { relayTyping } from '../chats/typing.ts';
 import type { RelayTyping } from './actions.ts';
 
 export async function loadRelayTyping(): Promise<RelayTyping | undefined> {
-  try {
-    const mod: { relayTyping?: RelayTyping } = await import('../chats/typing.ts');
-    return mod.relayTyping;
-  } catch (err) {
-    if (isMissingModule(err)) return undefined;
-    throw err;
-  }
-}
-
-function isMissingModule(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | undefined;
-  return (e?.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|Failed to resolve/i.test(e?.message ?? '')) && /chats[\\/]typing/.test(e?.message ?? '');
+  return relayTyping;
 }
