@@ -1,5 +1,6 @@
 import { filesRoutes } from '#shared/contract/files.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
+import { parseMultipart } from '#shared/http/multipart.ts';
 import { reply } from '#shared/http/reply.ts';
 import { getDb } from '#shared/db/client.ts';
 import { getStorage } from '#shared/storage/s3.ts';
@@ -32,4 +33,4 @@ export const handler = createHttpHandler(filesRoutes, {
   download: async ({ params, auth, request, log }) => reply.redirect((await downloadUrl(deps(request, log), auth, params.fileId)).url),
   signedUrl: async ({ params, auth, request, log }) => signedViewUrl(deps(request, log), auth, params.fileId),
   delete: async ({ params, auth, request, log }) => deleteFile(deps(request, log), auth, params.fileId),
-});
+}, { parseMultipart });

@@ -1,5 +1,6 @@
 import { tasksRoutes } from '#shared/contract/tasks.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
+import { parseMultipart } from '#shared/http/multipart.ts';
 import { paginationOf, reply } from '#shared/http/reply.ts';
 import { defaultTasksDeps } from './deps.ts';
 import { assignTask, cancelTask, changeTaskStatus, createTask, getTaskDetail, listTasksFor, updateTask } from './tasks.ts';
@@ -52,4 +53,4 @@ export const handler = createHttpHandler(tasksRoutes, {
     approveDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId, body),
 
   deleteDeliverable: async ({ auth, params, request, log }) => deleteDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId),
-});
+}, { parseMultipart });

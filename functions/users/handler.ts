@@ -1,5 +1,6 @@
 import { usersRoutes } from '#shared/contract/users.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
+import { parseMultipart } from '#shared/http/multipart.ts';
 import { HttpReply, reply, paginationOf } from '#shared/http/reply.ts';
 import { getDb } from '#shared/db/client.ts';
 import { getStorage } from '#shared/storage/s3.ts';
@@ -42,4 +43,4 @@ export const handler = createHttpHandler(usersRoutes, {
     const user = await setUserStatus(getDb(), auth, params.userId, body, request.now, { disconnectUser: (id) => disconnectUser(id), log });
     return (await adminUserViews(getDb(), [user], APP_URL))[0];
   },
-});
+}, { parseMultipart });

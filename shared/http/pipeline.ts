@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { bearerToken, verifyAccessToken, type AuthUser } from '../auth/tokens.ts';
 import { routeKey, type IdempotencySpec, type RouteDef } from './contract.ts';
 import { idempotencyKeyOf, requestFingerprint, withIdempotency } from './idempotency.ts';
-import { parseMultipart, type UploadedFile } from './multipart.ts';
+import type { MultipartBody, UploadedFile } from './multipart.ts';
 import { consumeRateLimit, limitFor } from './rate-limit.ts';
 import { HttpReply, reply } from './reply.ts';
 
@@ -144,10 +144,10 @@ function rawBody(event: HttpEvent): Buffer {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
-async function parseBody(event: HttpEvent, route: RouteDef): Promise<{ body: unknown; files: UploadedFile[] }> {
+async function parseBody(event: HttpEvent, route: RouteDef, parseMultipart: MultipartParser | undefined): Promise<{ body: unknown; files: UploadedFile[] }> {
   const contentType = event.headers['content-type'] ?? '';
   const raw = rawBody(event);
-  if (route.multipart && /^multipart\/form-data/i.test(contentType)) {
+  if (route.multipart && parseMultipart && /^multipart\/form-data/i.test(contentType)) {
     const { fields, files } = await parseMultipart(raw, contentType, route.multipart);
     return { body: fields, files };
   }
@@ -178,11 +178,26 @@ function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, w
   return result.data;
 }
 
+export type MultipartParser = (body: Buffer, contentType: string, spec: NonNullable<RouteDef['multipart']>) => Promise<MultipartBody>;
+
+export interface HttpHandlerOptions {
+  /**
+   * The multipart/form-data parser (shared/http/multipart.ts, busboy), given only by the groups with a route
+   * that takes one (files, tasks, users), so no other function bundles and loads it at cold start.
+   */
+  parseMultipart?: MultipartParser;
+}
+
 /**
  * Builds the Lambda handler of one endpoint group. `routes` is the group's contract, `implementations`
  * has one function per route (the compiler insists), keyed by the same names.
  */
-export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R, implementations: RouteImplementations<R>) {
+export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R, implementations: RouteImplementations<R>, options: HttpHandlerOptions = {}) {
+  for (const route of Object.values(routes)) {
+    if (route.multipart && !options.parseMultipart) {
+      throw new Error(`${routeKey(route)} takes multipart/form-data: pass { parseMultipart } from shared/http/multipart.ts to createHttpHandler`);
+    }
+  }
   const table = new Map<string, { route: RouteDef; implement: RouteImplementation<RouteDef>; replay?: ReplayImplementation<RouteDef> }>();
   for (const [name, route] of Object.entries(routes)) {
     const implementation = implementations[name] as RouteImplementation<RouteDef> | IdempotentRouteImplementation<RouteDef>;
@@ -235,7 +250,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
 
     const params = parseWith(route.params, event.pathParameters, 'params');
     const query = parseWith(route.query, withoutEmptyValues(event.queryStringParameters), 'query');
-    const parsed = route.rawBody ? { body: undefined, files: [] } : await parseBody(event, route);
+    const parsed = route.rawBody ? { body: undefined, files: [] } : await parseBody(event, route, options.parseMultipart);
     const body = parseWith(route.body, parsed.body, 'body');
     const log = state.log.child({ route: routeKey(route), userId: auth?.id });
     const raw = route.rawBody ? rawBody(event).toString('utf8') : '';

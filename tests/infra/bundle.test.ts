@@ -21,7 +21,8 @@ import { buildTestStack, contractCoveringEveryGroup } from './fixture.ts';
 import { build } from 'esbuild';
 import { lambdaBundleOptions } from '../../bin/bench/bundle.ts';
 import { copyBundleSideFiles } from '../../infra/bundling.ts';
-import { functionNames } from '../../shared/contract/index.ts';
+import { allRoutes, functionNames } from '../../shared/contract/index.ts';
+import { createHttpHandler } from '../../shared/http/pipeline.ts';
 import { nonHttpFunctionNames } from '../../infra/permissions.ts';
 
 describe('a project function bundle', () => {
@@ -66,7 +67,13 @@ describe('a project function bundle', () => {
 
 describe('what each function bundles', () => {
   /** The node_modules packages an esbuild bundle of functions/<fn>/handler.ts pulls in (the Lambda bundling options). */
-  async function packagesIn(fn: string): Promise<Set<string>> {
+  const packagesCache = new Map<string, Promise<Set<string>>>();
+  /** Bundled once per function for every check here (each build takes seconds on this machine). */
+  function packagesIn(fn: string): Promise<Set<string>> {
+    if (!packagesCache.has(fn)) packagesCache.set(fn, bundledPackages(fn));
+    return packagesCache.get(fn)!;
+  }
+  async function bundledPackages(fn: string): Promise<Set<string>> {
     const out = await build({
       ...lambdaBundleOptions,
       absWorkingDir: PROJECT_ROOT,
@@ -99,6 +106,26 @@ describe('what each function bundles', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('busboy is only in the groups with a multipart route, and no bundle carries the Secrets Manager client', async () => {
+    const multipartGroups = [...new Set(allRoutes.filter((r) => r.multipart).map((r) => r.fn))].sort();
+    expect(multipartGroups).toEqual(['files', 'tasks', 'users']);
+    const everyFunction = [...new Set([...functionNames, ...nonHttpFunctionNames])].filter((fn) => existsSync(defaultHandlerEntry(fn)));
+    const withBusboy: string[] = [];
+    const withSecretsClient: string[] = [];
+    for (const fn of everyFunction) {
+      const packages = await packagesIn(fn);
+      if (packages.has('busboy')) withBusboy.push(fn);
+      if (packages.has('@aws-sdk/client-secrets-manager')) withSecretsClient.push(fn);
+    }
+    expect(withBusboy.sort()).toEqual(multipartGroups);
+    expect(withSecretsClient).toEqual([]);
+  }, 180_000);
+
+  it('a group with a multipart route but no parser fails when its handler is made, not on the first upload', () => {
+    const route: RouteDef = { method: 'POST', path: '/x', fn: 'files', access: 'authenticated', rateLimit: 'upload', summary: 's', multipart: { fileFields: ['f'], maxFiles: 1, maxFileBytes: () => 1 } };
+    expect(() => createHttpHandler({ upload: route }, { upload: async () => ({}) })).toThrow(/POST \/x takes multipart\/form-data: pass \{ parseMultipart \}/);
+  });
 
   it('PDFKit (and its font machinery) is in the reports bundle only, so no other route pays its cold start', async () => {
     expect(await packagesIn('reports')).toContain('pdfkit');
