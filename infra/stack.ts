@@ -116,6 +116,7 @@ export class GradHelperStack extends Stack {
         memoryMb: perms.memoryMb,
         timeoutSeconds: perms.timeoutSeconds,
         bundle: props.bundle,
+        readsSecrets: Boolean(perms.jwtSecret || perms.stripe),
       });
       fn.bindTable(this.table, perms.table, perms.tableKeys);
       if (perms.bucket) fn.bindBucket(this.storage.bucket, perms.bucket.prefixes, perms.bucket.access);

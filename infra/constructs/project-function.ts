@@ -35,6 +35,13 @@ export interface ProjectFunctionProps {
    * Everything else in the template is identical.
    */
   bundle?: boolean;
+  /**
+   * The function reads a Secrets Manager secret (the JWT signing key, Stripe's keys): it gets the AWS
+   * Parameters and Secrets Lambda Extension, which shared/secrets/extension.ts reads on localhost, so the
+   * Secrets Manager SDK client is in no bundle. Decided before the function exists (a layer cannot be added
+   * by the bind helpers after construction).
+   */
+  readsSecrets?: boolean;
 }
 
 export class ProjectFunction extends Construct {
@@ -42,10 +49,12 @@ export class ProjectFunction extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly name: string;
+  private readonly readsSecrets: boolean;
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
     super(scope, id);
     this.name = props.name;
+    this.readsSecrets = props.readsSecrets ?? false;
 
     this.logGroup = new logs.LogGroup(this, 'logs', { retention: props.logRetention });
     // Own role instead of AWSLambdaBasicExecutionRole: writing to this log group is all it gets by default.
@@ -63,6 +72,16 @@ export class ProjectFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       description: `GradHelper ${props.name}`,
+      ...(props.readsSecrets
+        ? {
+            paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+              cacheEnabled: true,
+              // A rotated secret reaches warm functions' extension within this; functions still read once per cold start.
+              secretsManagerTtl: Duration.minutes(5),
+              logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+            }),
+          }
+        : {}),
       environment: {
         ...props.environment,
         // Source maps make minified stack traces readable in the logs.
@@ -168,6 +187,7 @@ export class ProjectFunction extends Construct {
 
   /** JWT_SECRET_ARN and read access to that one secret (cached per cold start by shared/auth/tokens.ts). */
   bindSecret(secret: secretsmanager.ISecret): this {
+    this.requireSecretsExtension('JWT_SECRET_ARN');
     this.addEnvironment('JWT_SECRET_ARN', secret.secretArn);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'JwtSecretRead', actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     return this;
@@ -191,6 +211,7 @@ export class ProjectFunction extends Construct {
 
   /** STRIPE_SECRET_KEY_ARN (and STRIPE_WEBHOOK_SECRET_ARN) with read access to exactly those secrets. */
   bindStripe(secrets: StripeSecrets, access: 'key' | 'webhook'): this {
+    this.requireSecretsExtension('STRIPE_SECRET_KEY_ARN');
     const granted = access === 'webhook' ? [secrets.secretKey, secrets.webhookSecret] : [secrets.secretKey];
     this.addEnvironment('STRIPE_SECRET_KEY_ARN', secrets.secretKey.secretArn);
     if (access === 'webhook') this.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', secrets.webhookSecret.secretArn);
@@ -211,6 +232,10 @@ export class ProjectFunction extends Construct {
       new iam.PolicyStatement({ sid: 'SystemLogsRead', actions: ['logs:FilterLogEvents'], resources: groups.map(([, fn]) => fn.logGroup.logGroupArn) }),
     );
     return this;
+  }
+
+  private requireSecretsExtension(variable: string): void {
+    if (!this.readsSecrets) throw new Error(`${this.name} is bound to a secret (${variable}) but was made without readsSecrets: it would have no secrets extension to read it through`);
   }
 
   /** A cdk-nag acknowledgment scoped to this function's resources. */

@@ -1,7 +1,7 @@
 // Access tokens: short-lived HS256 JWTs (RFC 9068 `at+jwt`), algorithm pinned on verify. They carry the session
 // (refresh-token family) they were issued in as `sid`, so a WebSocket opened with one belongs to that session.
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretString } from '../secrets/extension.ts';
 import { getConfig } from '../config.ts';
 import { authenticationRequired } from '../errors.ts';
 
@@ -23,14 +23,15 @@ const TOKEN_TYPE = 'at+jwt';
 
 let keyPromise: Promise<Uint8Array> | undefined;
 
-/** The signing secret: JWT_SECRET locally, Secrets Manager (fetched once per cold start) in AWS. */
+/** The signing secret: JWT_SECRET locally, Secrets Manager through the secrets extension (once per cold start) in AWS. */
 function signingKey(): Promise<Uint8Array> {
   keyPromise ??= (async () => {
     const config = getConfig();
     if (config.JWT_SECRET) return new TextEncoder().encode(config.JWT_SECRET);
-    const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: config.JWT_SECRET_ARN }));
-    if (!out.SecretString || out.SecretString.length < 32) throw new Error('JWT signing secret is missing or too short');
-    return new TextEncoder().encode(out.SecretString);
+    if (!config.JWT_SECRET_ARN) throw new Error('Neither JWT_SECRET nor JWT_SECRET_ARN is set');
+    const secret = await readSecretString(config.JWT_SECRET_ARN);
+    if (secret.length < 32) throw new Error('JWT signing secret is too short');
+    return new TextEncoder().encode(secret);
   })().catch((err) => {
     keyPromise = undefined; // let the next request retry instead of caching a failure
     throw err;

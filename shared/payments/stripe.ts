@@ -2,7 +2,7 @@
 // Manager (AWS), and its API base from STRIPE_API_URL when set (the local emulator at <gateway>/_stripe, whose
 // path prefix the SDK cannot express, so requests go through a client that prepends it).
 import Stripe from 'stripe';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretString, SecretReadError } from '../secrets/extension.ts';
 import { getConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 
@@ -10,8 +10,14 @@ let stripePromise: Promise<Stripe> | undefined;
 let webhookSecretPromise: Promise<string> | undefined;
 
 async function secretValue(arn: string, what: string): Promise<string> {
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  const value = out.SecretString?.trim();
+  let value: string;
+  try {
+    value = (await readSecretString(arn)).trim();
+  } catch (err) {
+    // No value stored yet (the stack creates the secret empty), or no access: a configuration gap, not a bug.
+    if (err instanceof SecretReadError) throw new AppError('SERVICE_UNAVAILABLE', `${what} could not be read from Secrets Manager (docs/deploy.md)`);
+    throw err;
+  }
   if (!value) throw new AppError('SERVICE_UNAVAILABLE', `${what} is not set in Secrets Manager yet (docs/deploy.md)`);
   return value;
 }

@@ -386,6 +386,19 @@ describe('JWT signing secret', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
     expect(env('auth').JWT_SECRET_ARN).toEqual({ Ref: idOf(stack.jwtSecret.secret) });
   });
+
+  it('is read through the Parameters and Secrets extension: exactly the functions that read a secret carry its layer, cached 5 minutes', () => {
+    const layered = fnNames().filter((fn) => (fnResource(fn).Properties.Layers ?? []).length > 0);
+    const readers = fnNames().filter((fn) => grantsOf(fn).some((g) => g.action === 'secretsmanager:GetSecretValue'));
+    expect(layered.sort()).toEqual(readers.sort());
+    expect(readers).toContain('auth');
+    // The layer's ARN per region comes from a mapping CDK writes; the functions run on arm64, so must the layer.
+    const [layer] = fnResource('auth').Properties.Layers as { 'Fn::FindInMap': [string, ...unknown[]] }[];
+    const mapping = (template.toJSON().Mappings as Record<string, unknown>)[layer['Fn::FindInMap'][0]];
+    expect(JSON.stringify(mapping)).toMatch(/AWS-Parameters-and-Secrets-Lambda-Extension-Arm64/);
+    expect(env('auth')).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true', SECRETS_MANAGER_TTL: '300' });
+    expect(env('system').PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED).toBeUndefined();
+  });
 });
 
 describe('stack outputs', () => {
