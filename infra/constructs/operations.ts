@@ -233,14 +233,16 @@ export class Operations extends Construct {
   private buildDashboard(props: OperationsProps): cloudwatch.Dashboard {
     const api = props.httpApi.api;
     const fns = [...props.functions].sort(([a], [b]) => a.localeCompare(b));
-    /** One line per Service that wrote `metricName` (a new function group appears without a change here). */
-    const perService = (metricName: string, statistic = 'Sum', label = metricName) =>
+    /** One line per combination of `schema`'s dimensions that wrote `metricName` (new groups, routes, codes appear by themselves). */
+    const bySearch = (schema: string, metricName: string, statistic = 'Sum') =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},${Dimension.service}} MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
+        expression: `SEARCH('${schema} MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
         usingMetrics: {},
         period: PERIOD,
-        label,
+        label: metricName,
       });
+    /** One line per Service (function group) that wrote `metricName`. */
+    const perService = (metricName: string, statistic = 'Sum') => bySearch(`{${METRICS_NAMESPACE},${Dimension.service}}`, metricName, statistic);
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, right?: cloudwatch.IMetric[]) =>
       new cloudwatch.GraphWidget({ title, left, right, width, height: 6, period: PERIOD });
     const perFunction = (metric: (fn: ProjectFunction) => cloudwatch.IMetric) => fns.map(([, fn]) => metric(fn));
@@ -290,6 +292,11 @@ export class Operations extends Construct {
       graph('Socket connects and disconnects', [perService(DomainMetric.socketConnects), perService(DomainMetric.socketDisconnects)]),
       graph('Pushes sent and stale connections removed', [perService(DomainMetric.pushesSent), perService(DomainMetric.staleConnectionsRemoved)]),
       graph('Sign-ups, failed sign-ins, messages', [perService(DomainMetric.signUps), perService(DomainMetric.signInFailures), perService(DomainMetric.messagesSent)]),
+    );
+    dashboard.addWidgets(
+      graph('Error answers by code', [bySearch(`{${METRICS_NAMESPACE},${Dimension.service},${Dimension.errorCode}}`, HttpMetric.errorResponses)], 8),
+      graph('2xx and 4xx per function group', [perService(HttpMetric.status2xx), perService(HttpMetric.status4xx)], 8),
+      graph('Tasks entering each status', [bySearch(`{${METRICS_NAMESPACE},${Dimension.service},${Dimension.status}}`, DomainMetric.taskStatusChanges)], 8),
     );
     dashboard.addWidgets(
       graph('Payments', [perService(DomainMetric.paymentsSucceeded), perService(DomainMetric.paymentsFailed)]),
