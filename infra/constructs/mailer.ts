@@ -37,7 +37,8 @@ export class Mailer extends Construct {
     });
     this.configurationSet.addEventDestination('metrics', {
       destination: ses.EventDestination.cloudWatchDimensions([
-        { name: SES_METRIC_DIMENSION, source: ses.CloudWatchDimensionSource.MESSAGE_TAG, defaultValue: 'gradhelper' },
+        // An SES auto-tag: SES fills it with the set's name; the default is that name too, as SES's guide does it.
+        { name: SES_METRIC_DIMENSION, source: ses.CloudWatchDimensionSource.MESSAGE_TAG, defaultValue: this.configurationSet.configurationSetName },
       ]),
       events: [
         ses.EmailSendingEvent.SEND,

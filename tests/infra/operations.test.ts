@@ -247,7 +247,7 @@ describe('SES configuration set', () => {
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']),
-        CloudWatchDestination: { DimensionConfigurations: [Match.objectLike({ DimensionName: 'ses:configuration-set', DimensionValueSource: 'messageTag' })] },
+        CloudWatchDestination: { DimensionConfigurations: [{ DimensionName: 'ses:configuration-set', DimensionValueSource: 'messageTag', DefaultDimensionValue: { Ref: setId() } }] },
       },
     });
   });
