@@ -9,11 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contract as sharedContract } from '../shared/contract/index.ts';
 import type { RouteDef } from '../shared/http/contract.ts';
-import { readDeployConfig, type DeployConfig } from './config.ts';
+import { readDeployConfig, type DeployConfig, type DeployConfigOverrides } from './config.ts';
 import { checkPermissionsCoverRoutes, functionPermissions, permissionsOf, type FunctionPermissions } from './permissions.ts';
+import { AsyncFailureQueue } from './constructs/async-failures.ts';
 import { ContractHttpApi } from './constructs/http-api.ts';
 import { JwtSigningSecret } from './constructs/jwt-secret.ts';
 import { Mailer } from './constructs/mailer.ts';
+import { Operations, type DeadLetterQueue } from './constructs/operations.ts';
 import { ProjectFunction } from './constructs/project-function.ts';
 import { ReminderScheduler } from './constructs/scheduler.ts';
 import { StripeSecrets } from './constructs/stripe-secrets.ts';
@@ -23,6 +25,7 @@ import { AppTable } from './constructs/table.ts';
 import { TableStreamSubscription } from './constructs/table-stream.ts';
 import { streamSubscriptions, type StreamSubscription } from '../shared/streams/subscriptions.ts';
 import { RealtimeApi } from './constructs/websocket-api.ts';
+import { METRICS_NAMESPACE } from '../shared/observability/metric-names.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,8 +35,8 @@ export const defaultHandlerEntry = (fn: string) => join(PROJECT_ROOT, 'functions
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export interface GradHelperStackProps extends StackProps {
-  /** Overrides of the CDK-context settings (infra/config.ts). */
-  config?: Partial<DeployConfig>;
+  /** Overrides of the CDK-context settings (infra/config.ts), alarm thresholds one by one. */
+  config?: DeployConfigOverrides;
   /** Endpoint groups and their routes; default: shared/contract. */
   contract?: Record<string, Record<string, RouteDef>>;
   /** Default: infra/permissions.ts. */
@@ -59,6 +62,11 @@ export class GradHelperStack extends Stack {
   readonly functions = new Map<string, ProjectFunction>();
   /** The event source mapping and failure queue of each stream consumer, by function name. */
   readonly streamSubscriptions = new Map<string, TableStreamSubscription>();
+  readonly mailer: Mailer;
+  /** The fan-out function's failed asynchronous invocations. */
+  readonly fanOutFailures?: AsyncFailureQueue;
+  /** The alarm topic, the alarms and the dashboard. */
+  readonly operations: Operations;
   private scheduler?: ReminderScheduler;
   private stripeSecrets?: StripeSecrets;
   /** The schedule group, its invoke role and dead-letter queue, once some function schedules. */
@@ -81,7 +89,7 @@ export class GradHelperStack extends Stack {
     this.table = new AppTable(this, 'data');
     this.storage = new FileStorage(this, 'storage', { allowedOrigins: config.allowedOrigins, versioning: config.bucketVersioning });
     this.jwtSecret = new JwtSigningSecret(this, 'jwt-signing-key');
-    const mailer = new Mailer(this, 'mail', { mailFrom: config.mailFrom });
+    const mailer = (this.mailer = new Mailer(this, 'mail', { mailFrom: config.mailFrom }));
     this.httpApi = new ContractHttpApi(this, 'http-api', { allowedOrigins: config.allowedOrigins, throttle: config.throttle, logRetention });
     if (includeRealtime) this.realtimeApi = new RealtimeApi(this, 'websocket-api', { throttle: config.throttle });
 
@@ -103,6 +111,8 @@ export class GradHelperStack extends Stack {
       STORAGE_QUOTA_BYTES: String(config.storageQuotaBytes),
       UNATTACHED_FILE_TTL_SECONDS: String(config.unattachedFileTtlSeconds),
       LOG_LEVEL: 'info',
+      // The namespace of the embedded-metric lines (shared/observability/metric-names.ts), which the alarms read.
+      METRICS_NAMESPACE,
     };
 
     let fanOut: ProjectFunction | undefined;
@@ -149,6 +159,7 @@ export class GradHelperStack extends Stack {
 
     // Broadcast jobs run here, invoked asynchronously by the functions whose map entry says fanOut.
     if (this.realtimeApi) fanOut = makeFunction('fanout', handlerEntry('fanout'), permissionsOf('fanout', permissions));
+    if (fanOut) this.fanOutFailures = new AsyncFailureQueue(this, 'fanout-failures', { fn: fanOut });
 
     // Meeting schedules invoke the reminders function (made before the meetings function, which targets it); a
     // recurring schedule has it repair the schedules a failed Scheduler call left wrong.
@@ -193,6 +204,18 @@ export class GradHelperStack extends Stack {
       if (permissionsOf(name, permissions).systemLogs) fn.bindLogReader(this.functions, config.logRetentionDays);
     }
 
+    this.operations = new Operations(this, 'operations', {
+      thresholds: config.alarms,
+      alarmEmail: config.alarmEmail,
+      functions: this.functions,
+      httpApi: this.httpApi,
+      table: this.table,
+      mailer,
+      deadLetterQueues: this.deadLetterQueues(),
+      webhook: this.functions.get('webhook'),
+    });
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Every alarm notifies this SNS topic: subscribe to it (docs/operations.md)' });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.baseUrl, description: 'HTTP API base URL (the frontend API_URL)' });
     if (this.realtimeApi) {
       new CfnOutput(this, 'WebSocketUrl', { value: this.realtimeApi.url, description: 'WebSocket URL; connect with ?token=<access token>' });
@@ -205,5 +228,38 @@ export class GradHelperStack extends Stack {
       new CfnOutput(this, 'StripeWebhookSecretArn', { value: this.stripeSecrets.webhookSecret.secretArn, description: "Put the webhook endpoint's signing secret here (docs/deploy.md)" });
     }
 
+  }
+
+  /** Every queue of this stack that holds failed work, with what it holds and what to do (the alarms' descriptions). */
+  private deadLetterQueues(): DeadLetterQueue[] {
+    const queues: DeadLetterQueue[] = [];
+    for (const [fn, subscription] of this.streamSubscriptions) {
+      queues.push({
+        name: `${fn}-stream`,
+        queue: subscription.failureQueue,
+        holds:
+          `descriptions of table-stream batches the ${fn} function gave up on (shard, sequence numbers, error)${fn === 'mailer' ? ': mail that was not sent; the outbox items stay unsent in the table' : ''}. ` +
+          `Read the error in the message and the ${fn} log lines of that time (docs/operations.md), fix the cause, then re-run the records (docs/operations.md, redrive).`,
+      });
+    }
+    if (this.scheduler) {
+      queues.push({
+        name: 'schedules',
+        queue: this.scheduler.deadLetterQueue,
+        holds:
+          'schedule invocations (bill due dates, meeting reminders and ends, the reconcile) that failed every retry, and failed asynchronous invocations of their target functions: a bill not marked overdue, a reminder not sent. ' +
+          'The message names the schedule and target; check the target function\'s logs, then re-invoke it with the message\'s input.',
+      });
+    }
+    if (this.fanOutFailures) {
+      queues.push({
+        name: 'fanout',
+        queue: this.fanOutFailures.queue,
+        holds:
+          'broadcast jobs (announcements to a whole audience) the fan-out function failed three times: their audience got no push. ' +
+          'The message holds the job and the error; fix the cause, then invoke the fan-out function with the job (docs/operations.md).',
+      });
+    }
+    return queues;
   }
 }

@@ -71,6 +71,9 @@ export class ProjectFunction extends Construct {
       timeout: Duration.seconds(props.timeoutSeconds ?? 10),
       role: this.role,
       logGroup: this.logGroup,
+      // Active tracing: Lambda samples requests and records the invocation; the code adds its AWS calls as
+      // subsegments itself (no X-Ray SDK in the bundles: docs/operations.md, tracing).
+      tracing: lambda.Tracing.ACTIVE,
       description: `GradHelper ${props.name}`,
       ...(props.readsSecrets
         ? {
@@ -126,6 +129,10 @@ export class ProjectFunction extends Construct {
               },
             },
           });
+    this.acknowledge(
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing lets the function send trace segments (xray:PutTraceSegments, xray:PutTelemetryRecords); X-Ray defines no resource type for these actions, so the only resource IAM accepts is *.',
+    );
   }
 
   addEnvironment(key: string, value: string): this {
@@ -193,9 +200,10 @@ export class ProjectFunction extends Construct {
     return this;
   }
 
-  /** MAIL_FROM, and ses:SendEmail only with that From address. */
+  /** MAIL_FROM, SES_CONFIGURATION_SET, and ses:SendEmail only with that From address, through that set. */
   bindSes(mailer: Mailer): this {
     this.addEnvironment('MAIL_FROM', mailer.mailFrom);
+    this.addEnvironment('SES_CONFIGURATION_SET', mailer.configurationSet.configurationSetName);
     this.role.addToPrincipalPolicy(mailer.sendStatement());
     this.acknowledge(`AwsSolutions-IAM5[Resource::${mailer.identityArnPattern}]`, mailer.wildcardReason);
     return this;

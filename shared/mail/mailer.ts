@@ -51,6 +51,7 @@ export class SesMailer implements Mailer {
     const out = await this.client.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,
+        ConfigurationSetName: process.env.SES_CONFIGURATION_SET || undefined, // suppression and bounce metrics (infra/constructs/mailer.ts)
         Destination: { ToAddresses: [message.to] },
         Content: {
           Simple: {

@@ -72,7 +72,8 @@ const actionsOf = (fn: string) => new Set(grantsOf(fn).map((g) => g.action));
 
 /** What each capability of infra/permissions.ts means in IAM actions (the specification of bind*). */
 function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
-  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+  // Every function is traced (active tracing sends its segments to X-Ray).
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
     actions.push('s3:ListBucket');
@@ -86,8 +87,9 @@ function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   if (entry.fanOut) actions.push('lambda:InvokeFunction');
   if (entry.systemLogs) actions.push('logs:FilterLogEvents');
   if (entry.scheduler) actions.push('scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'iam:PassRole');
-  // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue.
-  if (isScheduleTarget(fn)) actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+  // A function schedules invoke sends its failed asynchronous invocations to the schedules' dead-letter queue; the
+  // fan-out function (invoked asynchronously by the request) to its own on-failure queue.
+  if (isScheduleTarget(fn) || fn === 'fanout') actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
   if (entry.tableStream) {
     actions.push('dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator');
     actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
@@ -402,9 +404,9 @@ describe('JWT signing secret', () => {
 });
 
 describe('stack outputs', () => {
-  it('name the HTTP API URL with /v1, the WebSocket URL, the table, the bucket and the secret', () => {
+  it('name the HTTP API URL with /v1, the WebSocket URL, the table, the bucket, the secrets and the alarm topic', () => {
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['BucketName', 'HttpApiUrl', 'JwtSecretArn', 'StripeSecretKeyArn', 'StripeWebhookSecretArn', 'StripeWebhookUrl', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['AlarmTopicArn', 'BucketName', 'HttpApiUrl', 'JwtSecretArn', 'StripeSecretKeyArn', 'StripeWebhookSecretArn', 'StripeWebhookUrl', 'TableName', 'WebSocketUrl']);
     expect(flat(outputs.HttpApiUrl.Value)).toBe(`<${idOf(stack.httpApi.api)}.ApiEndpoint>/v1`);
     expect(flat(outputs.WebSocketUrl.Value)).toMatch(/^wss:\/\/.+\/ws$/);
   });

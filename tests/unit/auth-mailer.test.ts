@@ -41,6 +41,19 @@ describe('SesMailer', () => {
     await expect(mailer.send({ to: 'a@example.test', subject: 'S', text: 'T' })).rejects.toThrow('not verified');
     expect(ses.commandCalls(SendEmailCommand)[0].args[0].input.Content?.Simple?.Body).toEqual({ Text: { Data: 'T', Charset: 'UTF-8' } });
   });
+
+  it('sends through SES_CONFIGURATION_SET when the stack sets it (suppression of bounced and complaining addresses)', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-2' });
+    const saved = process.env.SES_CONFIGURATION_SET;
+    try {
+      process.env.SES_CONFIGURATION_SET = 'gradhelper-mail';
+      await new SesMailer(new SESv2Client({ region: 'eu-west-1' }), FROM).send({ to: 'ada@example.test', subject: 'S', text: 'T' });
+      expect(ses.commandCalls(SendEmailCommand)[0].args[0].input.ConfigurationSetName).toBe('gradhelper-mail');
+    } finally {
+      if (saved === undefined) delete process.env.SES_CONFIGURATION_SET;
+      else process.env.SES_CONFIGURATION_SET = saved;
+    }
+  });
 });
 
 describe('FileMailer', () => {
