@@ -12,6 +12,7 @@ import { nonHttpFunctionNames } from '../infra/permissions.ts';
 import { routeKey } from '../shared/http/contract.ts';
 import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from './bench/bundle.ts';
 import { measureColdImport, type ColdStartResult } from './bench/cold-start.ts';
+import { budgetOf, DEFAULT_BUDGET, type ColdStartBudget } from './bench/budgets.ts';
 import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from './bench/invoke.ts';
 import { formatBytes, median, ms, percentile, round, table } from './bench/stats.ts';
 
@@ -20,7 +21,7 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const benchStarted = performance.now();
 const quick = process.argv.includes('--quick');
-/** `--only=load` / `--only=reports`: just that section (with its own stack), for iterating on it. */
+/** `--only=cold` / `--only=load` / `--only=reports`: just that section (with its own stack), for iterating on it. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Invocations per endpoint for the overhead comparison, and per page for list scaling. */
@@ -70,32 +71,68 @@ const coldEnv: Record<string, string> = {
 interface FunctionResult {
   fn: string;
   bundle?: Omit<BundleResult, 'file'>;
-  /** As deployed: NODE_OPTIONS=--enable-source-maps. */
+  /** As deployed (NODE_OPTIONS=LAMBDA_NODE_OPTIONS). */
   coldImport?: Omit<ColdStartResult, 'samples'> & { samplesMs: number[] };
   /** The same bundle without source-map support: what the source maps cost at cold start. */
   coldImportNoSourceMaps?: Omit<ColdStartResult, 'samples'>;
+  /** Ratios to the bare DynamoDB handler measured in the same rounds (import: CPU time, steadier than wall). */
+  ratios?: { bundle: number; importAsDeployed: number; importWithSourceMaps: number; importWithoutSourceMaps: number };
+  budget?: ColdStartBudget;
+  withinBudget?: boolean;
   error?: string;
 }
 
+/** The baseline's name in the tables and in .bench/results.json. */
+const BARE = 'bare (1 GetItem)';
+
+const envWithMaps = { ...coldEnv, NODE_OPTIONS: '--enable-source-maps' };
+
 async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
   const results: FunctionResult[] = [];
+  progress('bundling the baseline: a handler doing one lib-dynamodb GetItem (bin/bench/bare-handler.ts)');
+  const bare = await bundleFunction(projectRoot, 'bare', outDir, join(projectRoot, 'bin/bench/bare-handler.ts'));
+  const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
+  const bareSamples: { maps: ColdStartResult[]; plain: ColdStartResult[] } = { maps: [], plain: [] };
   for (const fn of functionGroups()) {
     progress(`bundling ${fn}`);
     try {
       const bundle = await bundleFunction(projectRoot, fn, outDir);
-      progress(`cold imports of ${fn} (${COLD_RUNS} fresh processes with and ${COLD_RUNS} without source maps)`);
-      const { deployed: cold, plain } = await measureColdImport(bundle.file, { deployed: { ...coldEnv, NODE_OPTIONS: LAMBDA_NODE_OPTIONS }, plain: coldEnv }, COLD_RUNS);
+      progress(`cold imports of ${fn} beside the baseline (${COLD_RUNS} rounds of fresh processes, with and without source maps)`);
+      const cold = await measureColdImport(
+        {
+          maps: { file: bundle.file, env: envWithMaps },
+          plain: { file: bundle.file, env: coldEnv },
+          bareMaps: { file: bare.file, env: envWithMaps },
+          barePlain: { file: bare.file, env: coldEnv },
+        },
+        COLD_RUNS,
+      );
+      bareSamples.maps.push(cold.bareMaps);
+      bareSamples.plain.push(cold.barePlain);
+      const deployedWithMaps = LAMBDA_NODE_OPTIONS.includes('--enable-source-maps');
+      const asDeployed = deployedWithMaps ? cold.maps : cold.plain;
+      const ratio = (a: number, b: number) => round(a / b);
+      const ratios = {
+        bundle: ratio(bundle.bytes, bare.bytes),
+        importWithSourceMaps: ratio(cold.maps.importCpuMsMedian, cold.bareMaps.importCpuMsMedian),
+        importWithoutSourceMaps: ratio(cold.plain.importCpuMsMedian, cold.barePlain.importCpuMsMedian),
+        importAsDeployed: 0,
+      };
+      ratios.importAsDeployed = deployedWithMaps ? ratios.importWithSourceMaps : ratios.importWithoutSourceMaps;
+      const budget = budgetOf(fn);
       const { file, ...bundleFigures } = bundle;
       void file;
-      const { samples, ...coldFigures } = cold;
-      const { samples: plainSamples, ...plainFigures } = plain;
-      void plainSamples;
-      const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
+      const { samples, ...coldFigures } = asDeployed;
+      const { samples: otherSamples, ...plainFigures } = cold.plain;
+      void otherSamples;
       results.push({
         fn,
         bundle: rounded(bundleFigures),
-        coldImport: { ...rounded(coldFigures), samplesMs: samples.map((s) => round(s.importMs)) },
+        coldImport: { ...rounded(coldFigures), samplesMs: samples.map((x) => round(x.importMs)) },
         coldImportNoSourceMaps: rounded(plainFigures),
+        ratios,
+        budget,
+        withinBudget: ratios.bundle <= budget.bundle && ratios.importAsDeployed <= budget.importTime,
       });
     } catch (err) {
       // esbuild lists its errors; the first one names the unresolved import or syntax problem.
@@ -103,6 +140,22 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
       results.push({ fn, error: first ? `build failed: ${first.text}${first.location ? ` (${first.location.file})` : ''}` : (err as Error).message.split('\n')[0] });
     }
   }
+  // The baseline's own row: the medians of its samples over every round.
+  const pooled = (runs: ColdStartResult[]) => ({
+    importMsMedian: round(median(runs.flatMap((r) => r.samples.map((x) => x.importMs)))),
+    importCpuMsMedian: round(median(runs.flatMap((r) => r.samples.map((x) => x.importCpuMs)))),
+    readyMsMedian: round(median(runs.flatMap((r) => r.samples.map((x) => x.readyMs)))),
+  });
+  const { file, ...bareFigures } = bare;
+  void file;
+  const bareDeployed = pooled(LAMBDA_NODE_OPTIONS.includes('--enable-source-maps') ? bareSamples.maps : bareSamples.plain);
+  results.unshift({
+    fn: BARE,
+    bundle: rounded(bareFigures),
+    coldImport: { ...bareDeployed, samplesMs: [] },
+    coldImportNoSourceMaps: pooled(bareSamples.plain),
+    ratios: { bundle: 1, importAsDeployed: 1, importWithSourceMaps: 1, importWithoutSourceMaps: 1 },
+  });
   return results;
 }
 
@@ -160,30 +213,43 @@ async function main() {
   log('');
 
   // 1 + 2 ----------------------------------------------------------------------------------------
-  const fnResults = only ? [] : await measureFunctions(join(tmp, 'bundles'));
+  const fnResults = only && only !== 'cold' ? [] : await measureFunctions(join(tmp, 'bundles'));
   output.functions = fnResults;
-  log(`1-2. Bundle size and cold import time (median of ${COLD_RUNS} fresh node processes importing the bundle)`);
+  output.coldStartBudget = { default: DEFAULT_BUDGET, baseline: 'bin/bench/bare-handler.ts' };
+  const x = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}×`);
+  log(`1-2. Bundle size and cold import time against the bare handler (one lib-dynamodb GetItem, bundled the same way), median of ${COLD_RUNS} rounds of fresh node processes, function and baseline alternating`);
   log(
     table(
-      ['function', 'bundle', 'gzipped', 'of which AWS SDK', '.map', 'import p50', 'import CPU p50', 'ready p50', 'w/o maps: import', 'w/o maps: CPU', 'note'],
+      ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', '.map', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'budget (bundle, import)', 'within', 'note'],
       fnResults.map((r) => [
         r.fn,
         r.bundle ? formatBytes(r.bundle.bytes) : '—',
+        x(r.ratios?.bundle),
         r.bundle ? formatBytes(r.bundle.gzipBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sdkBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sourceMapBytes) : '—',
-        r.coldImport ? ms(r.coldImport.importMsMedian) : '—',
         r.coldImport ? ms(r.coldImport.importCpuMsMedian) : '—',
-        r.coldImport ? ms(r.coldImport.readyMsMedian) : '—',
-        r.coldImportNoSourceMaps ? ms(r.coldImportNoSourceMaps.importMsMedian) : '—',
+        x(r.ratios?.importAsDeployed),
+        r.coldImport ? ms(r.coldImport.importMsMedian) : '—',
         r.coldImportNoSourceMaps ? ms(r.coldImportNoSourceMaps.importCpuMsMedian) : '—',
+        x(r.ratios?.importWithoutSourceMaps),
+        x(r.ratios?.importWithSourceMaps),
+        r.budget ? `${x(r.budget.bundle)}, ${x(r.budget.importTime)}${r.budget.reason ? ` (${r.budget.reason})` : ''}` : '',
+        r.withinBudget === undefined ? '' : r.withinBudget ? 'yes' : 'NO',
         r.error ?? r.coldImport?.error ?? '',
       ]),
     ),
   );
-  log(`   import = wall time of the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}); CPU = CPU time it used (steadier`);
-  log('   on a busy machine); ready = node start to imported; w/o maps = the same bundle without --enable-source-maps.');
+  const over = fnResults.filter((r) => r.withinBudget === false).map((r) => r.fn);
+  log(`   import = the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS || '(none)'}); CPU = CPU time it used, steadier than wall time on a`);
+  log('   busy machine, so ratios use it; w/o maps / with maps = the same bundle without / with --enable-source-maps, each against the');
+  log(`   baseline measured the same way. Default budget ${x(DEFAULT_BUDGET.bundle)} bundle, ${x(DEFAULT_BUDGET.importTime)} import (bin/bench/budgets.ts).`);
+  log(over.length ? `   OVER BUDGET: ${over.join(', ')}` : fnResults.length ? '   Every function is within its budget.' : '');
   log('');
+  if (only === 'cold') {
+    rmSync(tmp, { recursive: true, force: true });
+    return writeResults(output);
+  }
 
   // 3 + 4 ----------------------------------------------------------------------------------------
   progress('starting DynamoDB Local (in memory), s3rver and the local stack');
@@ -446,6 +512,10 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
 
+  writeResults(output);
+}
+
+function writeResults(output: Record<string, unknown>): void {
   output.skipped = skipped;
   output.loadAverage1mAtEnd = round(loadavg()[0]);
   output.elapsedSeconds = round((performance.now() - benchStarted) / 1000, 1);

@@ -38,14 +38,15 @@ export interface BundleResult {
   buildMs: number;
 }
 
-export async function bundleFunction(projectRoot: string, fn: string, outDir: string): Promise<BundleResult> {
+/** Bundles functions/<fn>/handler.ts, or `entry` (the bare baseline handler) under the name `fn`. */
+export async function bundleFunction(projectRoot: string, fn: string, outDir: string, entry = join(projectRoot, 'functions', fn, 'handler.ts')): Promise<BundleResult> {
   const file = join(outDir, `${fn}.mjs`);
   const started = performance.now();
   const out = await build({
     ...lambdaBundleOptions,
     absWorkingDir: projectRoot,
     tsconfig: join(projectRoot, 'tsconfig.json'),
-    entryPoints: [join(projectRoot, 'functions', fn, 'handler.ts')],
+    entryPoints: [entry],
     outfile: file,
     metafile: true,
   });

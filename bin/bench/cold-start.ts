@@ -61,20 +61,23 @@ const summarize = (samples: ColdSample[], error?: string): ColdStartResult => ({
   ...(error ? { error } : {}),
 });
 
+/** One thing to import cold: a bundle and the environment of the process that imports it. */
+export interface ColdVariant {
+  file: string;
+  env: Record<string, string>;
+}
+
 /**
- * Median of `runs` fresh processes per variant (environment), run one after another so they do not compete
- * for the cores, and alternating between variants so a burst of load elsewhere hits both alike.
+ * Median of `runs` fresh processes per variant (a bundle and an environment), run one after another so they do
+ * not compete for the cores, and alternating between variants so a burst of load elsewhere hits all alike:
+ * a function and the baseline measured in the same rounds give a ratio that holds on a busy machine.
  */
-export async function measureColdImport<K extends string>(
-  bundleFile: string,
-  variants: Record<K, Record<string, string>>,
-  runs = 5,
-): Promise<Record<K, ColdStartResult>> {
+export async function measureColdImport<K extends string>(variants: Record<K, ColdVariant>, runs = 5): Promise<Record<K, ColdStartResult>> {
   const names = Object.keys(variants) as K[];
   const samples = Object.fromEntries(names.map((n) => [n, [] as ColdSample[]])) as Record<K, ColdSample[]>;
   try {
     for (let i = 0; i < runs; i++) {
-      for (const name of names) samples[name].push(await runOnce(bundleFile, variants[name]));
+      for (const name of names) samples[name].push(await runOnce(variants[name].file, variants[name].env));
     }
   } catch (err) {
     return Object.fromEntries(names.map((n) => [n, summarize(samples[n], (err as Error).message)])) as Record<K, ColdStartResult>;
