@@ -87,8 +87,7 @@ export class ProjectFunction extends Construct {
         : {}),
       environment: {
         ...props.environment,
-        // Source maps make minified stack traces readable in the logs.
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        ...(LAMBDA_NODE_OPTIONS ? { NODE_OPTIONS: LAMBDA_NODE_OPTIONS } : {}),
         // SDK v3 keeps connections alive already; set explicitly so the intent survives SDK defaults changing.
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       },
