@@ -129,7 +129,8 @@ const DATE_MESSAGE = 'must be a date (YYYY-MM-DD) or an ISO-8601 time such as 20
  */
 const dateBound = (edge: 'start' | 'end') =>
   z.pipe(
-    z.string().check(z.refine((value) => calendarDay(value) !== undefined || IsoDateTime.safeParse(value).success, DATE_MESSAGE)),
+    // `abort`: a range check on the object must not compare the unparsed text.
+    z.string().check(z.refine((value) => calendarDay(value) !== undefined || IsoDateTime.safeParse(value).success, { error: DATE_MESSAGE, abort: true })),
     z.transform((value: string) => {
       const day = calendarDay(value);
       return day ? new Date(day.getTime() + (edge === 'end' ? 86_400_000 - 1 : 0)).toISOString() : new Date(value).toISOString();
