@@ -65,18 +65,26 @@ describe('a project function bundle', () => {
 });
 
 describe('what each function bundles', () => {
-  /** The node_modules packages an esbuild bundle of functions/<fn>/handler.ts pulls in (the Lambda bundling options). */
+  const builds = new Map<string, Promise<string[]>>();
+  /** The files an esbuild bundle of functions/<fn>/handler.ts is made of (the Lambda bundling options); built once per function. */
+  function inputsOf(fn: string): Promise<string[]> {
+    if (!builds.has(fn)) {
+      const out = build({
+        ...lambdaBundleOptions,
+        absWorkingDir: PROJECT_ROOT,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        entryPoints: [defaultHandlerEntry(fn)],
+        outfile: join(tmpdir(), `bundle-check-${fn}.mjs`),
+        write: false,
+        metafile: true,
+      });
+      builds.set(fn, out.then((o) => Object.keys(o.metafile.inputs)));
+    }
+    return builds.get(fn)!;
+  }
+  /** The node_modules packages the function's bundle pulls in. */
   async function packagesIn(fn: string): Promise<Set<string>> {
-    const out = await build({
-      ...lambdaBundleOptions,
-      absWorkingDir: PROJECT_ROOT,
-      tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-      entryPoints: [defaultHandlerEntry(fn)],
-      outfile: join(tmpdir(), `bundle-check-${fn}.mjs`),
-      write: false,
-      metafile: true,
-    });
-    return new Set(Object.keys(out.metafile.inputs).flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1] ?? []));
+    return new Set((await inputsOf(fn)).flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1] ?? []));
   }
 
   it('the reports bundle, with its side files, renders a PDF in a fresh Node.js process (PDFKit finds its fonts)', async () => {
@@ -109,6 +117,18 @@ describe('what each function bundles', () => {
       if (packages.has('pdfkit') || packages.has('fontkit')) carrying.push(fn);
     }
     expect(carrying).toEqual([]);
+  }, 120_000);
+
+  it('no bundle carries classic zod: runtime code validates with zod/mini through shared/zod.ts', async () => {
+    // Classic zod's schemas are classes with every method on them, so esbuild cannot drop any of it: one import of
+    // 'zod' anywhere in a function's graph adds ~60 KiB of minified code that V8 compiles on every cold start.
+    const carrying = [];
+    for (const fn of [...functionNames, ...nonHttpFunctionNames].filter((f) => existsSync(defaultHandlerEntry(f)))) {
+      const classic = (await inputsOf(fn)).filter((p) => /node_modules\/zod\/(v4\/classic|v3)\//.test(p));
+      if (classic.length) carrying.push(`${fn}: ${classic[0]}`);
+    }
+    expect(carrying).toEqual([]);
+    expect(await inputsOf('tasks')).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/zod\/v4\/mini\//), expect.stringMatching(/node_modules\/zod\/v4\/locales\/en\.js$/)]));
   }, 120_000);
 });
 
