@@ -1,37 +1,47 @@
 // Runtime configuration, validated once per cold start so a missing variable fails at init, not at the first request.
-import * as z from 'zod';
+import * as z from './zod.ts';
 
-const intFromEnv = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const intFromEnv = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const url = () => z.string().check(z.url());
+
+/** `24h,15m` as seconds, longest first and without repeats; undefined when a part is not a duration (units s, m, h, d). */
+function reminderOffsets(raw: string): number[] | undefined {
+  const seconds = raw.split(',').map((part) => {
+    const m = /^\s*(\d{1,6})\s*([smhd])\s*$/.exec(part);
+    return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'] : NaN;
+  });
+  return seconds.some((s) => !(s > 0)) ? undefined : [...new Set(seconds)].sort((a, b) => b - a);
+}
 
 const ConfigSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  BUCKET_NAME: z.string().min(1),
-  APP_URL: z.string().url().default('http://localhost:5173'),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  BUCKET_NAME: z.string().check(z.minLength(1)),
+  APP_URL: z._default(url(), 'http://localhost:5173'),
   /** Public base URL of this API (used in links the API hands out, e.g. avatar URLs). */
-  API_URL: z.string().url().default('http://localhost:3001/api/v1'),
+  API_URL: z._default(url(), 'http://localhost:3001/api/v1'),
   /** Comma-separated origins CORS allows; defaults to APP_URL. `*` allows any origin (without credentials). */
-  CORS_ORIGINS: z.string().optional(),
+  CORS_ORIGINS: z.optional(z.string()),
   /** S3 emulators serve buckets by path, not by virtual host (the local stack sets this). */
-  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
-  JWT_ISSUER: z.string().default('gradhelper'),
-  JWT_AUDIENCE: z.string().default('gradhelper-api'),
+  S3_FORCE_PATH_STYLE: z._default(z.stringbool(), false),
+  JWT_ISSUER: z._default(z.string(), 'gradhelper'),
+  JWT_AUDIENCE: z._default(z.string(), 'gradhelper-api'),
   /** Locally the signing secret comes straight from the environment; in AWS from Secrets Manager. */
-  JWT_SECRET: z.string().min(32).optional(),
-  JWT_SECRET_ARN: z.string().optional(),
+  JWT_SECRET: z.optional(z.string().check(z.minLength(32))),
+  JWT_SECRET_ARN: z.optional(z.string()),
   /**
    * Seconds after a refresh token's rotation during which presenting it again (two tabs refreshing at once,
    * a retried request) yields another token of the same session instead of counting as theft. 0 disables.
    */
-  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
-  GOOGLE_CLIENT_ID: z.string().default(''),
-  GOOGLE_JWKS_URL: z.string().url().default('https://www.googleapis.com/oauth2/v3/certs'),
-  MAIL_FROM: z.string().default('GradHelper <no-reply@gradhelper.local>'),
+  REFRESH_REUSE_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(60)), 10),
+  GOOGLE_CLIENT_ID: z._default(z.string(), ''),
+  GOOGLE_JWKS_URL: z._default(url(), 'https://www.googleapis.com/oauth2/v3/certs'),
+  MAIL_FROM: z._default(z.string(), 'GradHelper <no-reply@gradhelper.local>'),
   /** Local stack only: folder where the file mailer writes one message per file. */
-  MAIL_OUTBOX_DIR: z.string().optional(),
+  MAIL_OUTBOX_DIR: z.optional(z.string()),
   /** The fan-out Lambda that broadcasts to a whole audience asynchronously; unset: broadcasts run in the request. */
-  FANOUT_FUNCTION_NAME: z.string().optional(),
+  FANOUT_FUNCTION_NAME: z.optional(z.string()),
   /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
-  WEBSOCKET_ENDPOINT: z.string().optional(),
+  WEBSOCKET_ENDPOINT: z.optional(z.string()),
   /** Open WebSocket connections one user may hold (tabs and devices); connecting past it closes their oldest. */
   WEBSOCKET_MAX_CONNECTIONS_PER_USER: intFromEnv(10),
   /** Client frames that do work for others (`chat.typing`) per connection per minute; `ping` is not counted. */
@@ -49,7 +59,7 @@ const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: intFromEnv(10),
   LOGIN_FAILURE_WINDOW_SECONDS: intFromEnv(15 * 60),
   /** After a reset mail, further forgot-password requests for that account send nothing this long (still 200). 0: off. */
-  FORGOT_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
+  FORGOT_PASSWORD_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 60),
   /** Per file on POST /files/upload. A sync Lambda payload is 6 MB and binary bodies arrive base64 (x4/3), so ~4 MiB is the most one request can carry; bigger files use the direct-to-S3 upload. */
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
@@ -60,47 +70,38 @@ const ConfigSchema = z.object({
    * plus one (101), so a page without a search always fits; the default fits every page the contract allows
    * at the default limit (50 x 20 + 1).
    */
-  LIST_READ_BUDGET: z.coerce.number().int().min(101).default(2000),
+  LIST_READ_BUDGET: z._default(z.coerce.number().check(z.int(), z.gte(101)), 2000),
   /** EventBridge Scheduler group of this stack's one-time schedules (bill due dates) and the role they run as; set by the stack. */
-  SCHEDULE_GROUP_NAME: z.string().optional(),
-  SCHEDULER_ROLE_ARN: z.string().optional(),
+  SCHEDULE_GROUP_NAME: z.optional(z.string()),
+  SCHEDULER_ROLE_ARN: z.optional(z.string()),
   /** Stripe API secret key, directly (local, test mode) or from Secrets Manager (AWS). Neither: payments answer 503. */
-  STRIPE_SECRET_KEY: z.string().min(1).optional(),
-  STRIPE_SECRET_KEY_ARN: z.string().optional(),
+  STRIPE_SECRET_KEY: z.optional(z.string().check(z.minLength(1))),
+  STRIPE_SECRET_KEY_ARN: z.optional(z.string()),
   /** Signing secret of the webhook endpoint (`whsec_...`), directly or from Secrets Manager. */
-  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
-  STRIPE_WEBHOOK_SECRET_ARN: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(1))),
+  STRIPE_WEBHOOK_SECRET_ARN: z.optional(z.string()),
   /** Another Stripe API base URL (the local emulator, `http://localhost:3001/_stripe`); unset: api.stripe.com. */
-  STRIPE_API_URL: z.string().url().optional(),
+  STRIPE_API_URL: z.optional(url()),
   /** Currency of a bill that names none (ISO code, lower case). */
-  BILLING_DEFAULT_CURRENCY: z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']).default('usd'),
+  BILLING_DEFAULT_CURRENCY: z._default(z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']), 'usd'),
   /**
    * When meeting reminders go out, before the start: comma-separated durations (`24h,15m`; units s, m, h, d).
    * Offsets already past when a meeting is booked or moved are skipped.
    */
-  MEETING_REMINDER_OFFSETS: z
-    .string()
-    .default('24h,15m')
-    .transform((raw, ctx) => {
-      const seconds = raw.split(',').map((part) => {
-        const m = /^\s*(\d{1,6})\s*([smhd])\s*$/.exec(part);
-        return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'] : NaN;
-      });
-      if (seconds.some((s) => !(s > 0))) {
-        ctx.addIssue({ code: 'custom', message: 'must be durations such as 24h,15m (units s, m, h, d)' });
-        return z.NEVER;
-      }
-      return [...new Set(seconds)].sort((a, b) => b - a);
-    }),
+  MEETING_REMINDER_OFFSETS: z.pipe(
+    z
+      ._default(z.string(), '24h,15m')
+      .check(z.refine((raw) => reminderOffsets(raw) !== undefined, 'must be durations such as 24h,15m (units s, m, h, d)')),
+    z.transform((raw: string) => reminderOffsets(raw)!),
+  ),
   /** Link given to a virtual meeting booked without one; `{meetingId}` is replaced by the meeting's id. */
   MEETING_URL_TEMPLATE: z
-    .string()
-    .default('https://meet.jit.si/gradhelper-{meetingId}')
-    .refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}'),
+    ._default(z.string(), 'https://meet.jit.si/gradhelper-{meetingId}')
+    .check(z.refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}')),
   /** The reminders function (target of every meeting schedule). */
-  REMINDERS_FUNCTION_ARN: z.string().optional(),
+  REMINDERS_FUNCTION_ARN: z.optional(z.string()),
   /** Queue for schedule invocations that still fail after the schedule's retries. */
-  SCHEDULE_DLQ_ARN: z.string().optional(),
+  SCHEDULE_DLQ_ARN: z.optional(z.string()),
   /**
    * Bytes of files (every category) one student may keep at a time; admins are counted but not limited.
    * Over it, an upload or confirm is 413 PAYLOAD_TOO_LARGE naming the quota. Freed by deleting files, and
@@ -118,16 +119,16 @@ const ConfigSchema = z.object({
    * Where GET /admin/system-logs reads the functions' log lines: `cloudwatch` (their log groups, SYSTEM_LOG_GROUPS)
    * or `files` (the local stack's SYSTEM_LOG_DIR). shared/system-logs/source.ts picks the reader from this.
    */
-  SYSTEM_LOG_SOURCE: z.enum(['cloudwatch', 'files']).default('cloudwatch'),
+  SYSTEM_LOG_SOURCE: z._default(z.enum(['cloudwatch', 'files']), 'cloudwatch'),
   /** JSON object: function (`service`) to its CloudWatch log group name; set by the stack for the admin function. */
-  SYSTEM_LOG_GROUPS: z.string().optional(),
+  SYSTEM_LOG_GROUPS: z.optional(z.string()),
   /** The local stack's folder of `<function>.log` files. */
-  SYSTEM_LOG_DIR: z.string().optional(),
+  SYSTEM_LOG_DIR: z.optional(z.string()),
   /** Retention of the functions' log groups (days): older `dateFrom`s are raised to it. */
   SYSTEM_LOG_RETENTION_DAYS: intFromEnv(30),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   /** Tests set this to check every response against its contract schema. */
-  VALIDATE_RESPONSES: z.stringbool().default(false),
+  VALIDATE_RESPONSES: z._default(z.stringbool(), false),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

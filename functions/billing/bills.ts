@@ -1,6 +1,6 @@
 // Bills: admins create, edit and cancel; students read their own, admins all. Every change is conditional on
 // the bill's version; a change that would leave a payable PaymentIntent for an old amount cancels it first.
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { BillView, CreateBillBody, ListBillsQuery, UpdateBillBody } from '#shared/contract/billing.ts';

@@ -1,7 +1,7 @@
 // The payment history: each attempt (one per PaymentIntent), newest first. Each filter combination is a key:
 // a student's payments (gsi1), of one status (gsi2), everyone's of one status (gsi3), everyone's (PAYS#ALL
 // entries, then one BatchGet); dateFrom/dateTo bound the sort key (`<createdAt>#<id>`).
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { PaymentHistoryQuery, PaymentView } from '#shared/contract/billing.ts';

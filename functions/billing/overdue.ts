@@ -2,7 +2,7 @@
 // with { job: 'bill.overdue', billId, dueDate }: created with the bill, moved with its due date, deleted when it
 // is cancelled. When it fires, the bill is re-read and turns overdue only if it is still pending with that
 // due date (a stale schedule changes nothing); the student is reminded per `email.paymentReminders`.
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { Db } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';

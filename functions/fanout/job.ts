@@ -1,5 +1,5 @@
 // The fan-out job: one server event to every live connection of an audience, run outside any HTTP request.
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 
 export const FanOutJob = z.object({
   kind: z.literal('audience'),

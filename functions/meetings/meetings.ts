@@ -2,7 +2,7 @@
 // move while scheduled, complete (admins, or the system at the end), cancel (either participant), join (virtual,
 // participants). Every write is one transaction conditional on the version read, with the meeting's list entries,
 // the history entry, its participants' slots and the schedule-sync marker. The machine: docs/meetings.md.
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { ChangeMeetingStatusBody, CreateMeetingBody, ListMeetingsQuery, MeetingView, UpdateMeetingBody } from '#shared/contract/meetings.ts';

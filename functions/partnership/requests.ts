@@ -3,7 +3,7 @@
 import type { Db } from '#shared/db/client.ts';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import type { ListPartnershipRequestsQuery, PartnershipRequestView, SubmitPartnershipRequestBody } from '#shared/contract/partnership.ts';
-import type * as z from 'zod';
+import type * as z from '#shared/zod.ts';
 import { cancellationReasons } from '#shared/db/errors.ts';
 import { transact } from '#shared/db/transact.ts';
 import { batchGetInOrder } from '#shared/db/batch.ts';

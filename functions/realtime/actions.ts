@@ -1,6 +1,6 @@
 // What the server does with a frame a client sends: `ping`, `chat.typing`, or an error frame for anything
 // else. Answers go back to the caller over the Management API (as in AWS), never as the Lambda's result.
-import * as z from 'zod';
+import * as z from '#shared/zod.ts';
 import type { Db } from '#shared/db/client.ts';
 import type { Role } from '#shared/auth/tokens.ts';
 import type { Logger } from '#shared/log.ts';

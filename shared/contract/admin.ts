@@ -1,20 +1,19 @@
 // Routes of the admin endpoint group: the functions' system logs (GET /admin/system-logs). Where they are read
 // from and why: docs/data-model.md, "Admin: system logs".
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { DateRangeQuery, defineRoute, IsoDateTime, refineDateRange, type RouteDef } from '../http/contract.ts';
 import { LOG_LEVELS } from '../log.ts';
 
-export const SystemLogsQuery = DateRangeQuery.extend({
-  /** The least severe level shown: `warn` shows warnings and errors. */
-  level: z.enum(LOG_LEVELS).optional(),
-  /** One function (endpoint group) by name, e.g. `auth`, `tasks`, `realtime`; every function without it. */
-  service: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a function name such as auth or tasks')
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(8192).optional(),
-}).superRefine(refineDateRange);
+export const SystemLogsQuery = z
+  .extend(DateRangeQuery, {
+    /** The least severe level shown: `warn` shows warnings and errors. */
+    level: z.optional(z.enum(LOG_LEVELS)),
+    /** One function (endpoint group) by name, e.g. `auth`, `tasks`, `realtime`; every function without it. */
+    service: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a function name such as auth or tasks'))),
+    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50),
+    cursor: z.optional(z.string().check(z.maxLength(8192))),
+  })
+  .check(z.superRefine(refineDateRange));
 export type SystemLogsQuery = z.infer<typeof SystemLogsQuery>;
 
 export const SystemLogEntry = z.object({
@@ -23,7 +22,7 @@ export const SystemLogEntry = z.object({
   level: z.enum(LOG_LEVELS),
   service: z.string(),
   message: z.string(),
-  requestId: z.string().nullable(),
+  requestId: z.nullable(z.string()),
   fields: z.record(z.string(), z.unknown()),
 });
 

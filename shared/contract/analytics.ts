@@ -5,7 +5,7 @@
 //
 // The admin statistics are served by this function, not `admin`: they need only the table (and the rate limiter),
 // while the admin function's system logs need CloudWatch Logs; one function each keeps both least-privilege.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { DateFrom, DateTo, defineRoute, Id, IsoDateTime, refineDateRange, type RouteDef } from '../http/contract.ts';
 import { CURRENCIES } from '../db/entities/bill.ts';
 
@@ -21,18 +21,18 @@ const Currency = z.enum(CURRENCIES as [string, ...string[]]);
 
 export const AnalyticsRangeQuery = z
   .object({
-    dateFrom: DateFrom.optional(),
-    dateTo: DateTo.optional(),
-    groupBy: z.enum(GROUP_BYS, { error: 'must be day, week or month' }).default('day'),
+    dateFrom: z.optional(DateFrom),
+    dateTo: z.optional(DateTo),
+    groupBy: z._default(z.enum(GROUP_BYS, { error: 'must be day, week or month' }), 'day'),
   })
-  .superRefine(refineDateRange);
+  .check(z.superRefine(refineDateRange));
 export type AnalyticsRangeQuery = z.infer<typeof AnalyticsRangeQuery>;
 
-export const RevenueRangeQuery = AnalyticsRangeQuery.safeExtend({ currency: Currency.optional() });
+export const RevenueRangeQuery = z.safeExtend(AnalyticsRangeQuery, { currency: z.optional(Currency) });
 
-const Count = z.number().int();
+const Count = z.number().check(z.int());
 const Money = z.number();
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const Day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
 
 const rangeFields = {
   /** The range read, as UTC days (`YYYY-MM-DD`), both included. */
@@ -69,7 +69,7 @@ export const DashboardView = z.object({
   activeStudents: Count,
   tasksByStatus: TasksByStatus,
   /** The last 12 calendar months (UTC), newest first, zeros included. */
-  revenueByMonth: z.array(z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), amount: Money })),
+  revenueByMonth: z.array(z.object({ month: z.string().check(z.regex(/^\d{4}-\d{2}$/)), amount: Money })),
   currency: Currency,
 });
 
@@ -97,7 +97,7 @@ export const TaskStatisticsView = z.object({
     tasks: z.array(z.object({ id: Id('task'), title: z.string(), status: z.string(), dueDate: IsoDateTime })),
   }),
   /** Mean hours from creation to completion over every counted completion; null before the first. */
-  averageCompletionHours: z.number().nullable(),
+  averageCompletionHours: z.nullable(z.number()),
   completionsCounted: Count,
 });
 
@@ -109,7 +109,7 @@ export const analyticsRoutes = {
     path: '/analytics/dashboard',
     ...admin,
     summary: 'Dashboard figures: tasks by status, revenue (total, this month, the last 12 months), active students',
-    query: z.object({ currency: Currency.optional() }),
+    query: z.object({ currency: z.optional(Currency) }),
     response: DashboardView,
   }),
   getTaskAnalytics: defineRoute({

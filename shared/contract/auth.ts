@@ -1,52 +1,52 @@
 // Routes of the auth endpoint group: password and Google sign-in, refresh-token rotation, logout, password reset.
 // All are public (the credential is in the body) and rate-limited per IP: sign-in, sign-up and password reset
 // in the spec's auth class (5/min/IP), refresh and logout in their own `session` class.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id } from '../http/contract.ts';
 
 // ---- Shared pieces (the users contract reuses PublicUser) ------------------------------------
 
-export const Email = z
-  .string({ error: 'e-mail is required' })
-  .trim()
-  .max(254, 'e-mail must be at most 254 characters')
-  .pipe(z.email({ error: 'must be a valid e-mail address' }));
+export const Email = z.pipe(
+  z.string({ error: 'e-mail is required' }).check(z.trim(), z.maxLength(254, 'e-mail must be at most 254 characters')),
+  z.email({ error: 'must be a valid e-mail address' }),
+);
 
 /** NIST SP 800-63B: a length floor and a generous ceiling, no composition rules. */
 export const NewPassword = z
   .string({ error: 'password is required' })
-  .min(8, 'password must be at least 8 characters long')
-  .max(128, 'password must be at most 128 characters long')
-  .refine((p) => p.trim().length > 0, 'password must not be only spaces');
+  .check(
+    z.minLength(8, 'password must be at least 8 characters long'),
+    z.maxLength(128, 'password must be at most 128 characters long'),
+    z.refine((p) => p.trim().length > 0, 'password must not be only spaces'),
+  );
 
 /** Login accepts whatever was set; the ceiling only bounds the hashing work. */
-const Password = z.string({ error: 'password is required' }).min(1, 'password is required').max(1024, 'password is too long');
+const Password = z.string({ error: 'password is required' }).check(z.minLength(1, 'password is required'), z.maxLength(1024, 'password is too long'));
 
 const Name = z
   .string({ error: 'name is required' })
-  .trim()
-  .min(1, 'name is required')
-  .max(100, 'name must be at most 100 characters');
+  .check(z.trim(), z.minLength(1, 'name is required'), z.maxLength(100, 'name must be at most 100 characters'));
 
 /** Self sign-up only creates students; the spec's `role` field is accepted for compatibility. */
 const SelfSignUpRole = z.enum(['student'], { error: 'self sign-up creates student accounts; admins are created by an admin' });
 
-const ReferralCode = z.string().trim().min(1, 'referralCode must not be empty').max(32, 'referralCode is too long');
+const ReferralCode = z.string().check(z.trim(), z.minLength(1, 'referralCode must not be empty'), z.maxLength(32, 'referralCode is too long'));
 
 /** Opaque tokens from this API; the bound only keeps garbage out of the hash lookup. */
-const OpaqueToken = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`).max(4096, `${what} is too long`);
+const OpaqueToken = (what: string) =>
+  z.string({ error: `${what} is required` }).check(z.minLength(1, `${what} is required`), z.maxLength(4096, `${what} is too long`));
 
 export const PublicUser = z.object({
   id: Id('user'),
   name: z.string(),
   email: z.string(),
   role: z.enum(['student', 'admin']),
-  avatar: z.string().nullable(),
+  avatar: z.nullable(z.string()),
   profile: z.object({
     isComplete: z.boolean(),
-    academicLevel: z.string().nullable(),
-    institution: z.string().nullable(),
-    major: z.string().nullable(),
+    academicLevel: z.nullable(z.string()),
+    institution: z.nullable(z.string()),
+    major: z.nullable(z.string()),
   }),
 });
 
@@ -57,7 +57,7 @@ export const AuthSession = z.object({
   /** Opaque refresh token (30 days, single use: every refresh returns a new one). */
   refreshToken: z.string(),
   /** Seconds until `token` expires. */
-  expiresIn: z.number().int(),
+  expiresIn: z.number().check(z.int()),
 });
 
 const Message = z.object({ message: z.string() });
@@ -76,8 +76,8 @@ export const authRoutes = {
       name: Name,
       email: Email,
       password: NewPassword,
-      role: SelfSignUpRole.optional(),
-      referralCode: ReferralCode.optional(),
+      role: z.optional(SelfSignUpRole),
+      referralCode: z.optional(ReferralCode),
     }),
     response: AuthSession,
     successStatus: 201,
@@ -102,9 +102,9 @@ export const authRoutes = {
     body: z.object({
       googleToken: OpaqueToken('googleToken'),
       /** Only a hint: an existing account keeps its role, a new account is always a student. */
-      role: z.enum(['student', 'admin']).optional(),
+      role: z.optional(z.enum(['student', 'admin'])),
       /** Referral code of whoever referred a new account (ignored when the account exists), as on register. */
-      referralCode: ReferralCode.optional(),
+      referralCode: z.optional(ReferralCode),
     }),
     response: AuthSession,
   }),

@@ -1,7 +1,7 @@
 // Routes of the billing endpoint group (the spec's Billing & Payment: bills, the Stripe payment intent, the
 // payment history) and of the webhook group (Stripe's events). Keys and costs: docs/data-model.md, "Billing
 // and payments".
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { DateFrom, DateTo, defineRoute, Id, IsoDateTime, PageQuery, refineDateRange, type RouteDef } from '../http/contract.ts';
 import { BILL_STATUSES, CURRENCIES, MAX_AMOUNT_CENTS, PAYMENT_STATUSES } from '../db/entities/bill.ts';
 
@@ -9,25 +9,30 @@ export const BillStatus = z.enum(BILL_STATUSES);
 export const PaymentStatus = z.enum(PAYMENT_STATUSES);
 
 /** An amount in the spec's units (dollars: 200 or 199.99), positive, at most two decimals; parsed to integer cents. */
-const AmountToCents = z
-  .number({ error: 'must be a number in the currency unit, e.g. 199.99' })
-  .positive('must be greater than 0')
-  .max(MAX_AMOUNT_CENTS / 100, `must be at most ${MAX_AMOUNT_CENTS / 100}`)
-  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'must have at most two decimal places')
-  .transform((n) => Math.round(n * 100));
+const AmountToCents = z.pipe(
+  z
+    .number({ error: 'must be a number in the currency unit, e.g. 199.99' })
+    .check(
+      z.positive('must be greater than 0'),
+      z.lte(MAX_AMOUNT_CENTS / 100, `must be at most ${MAX_AMOUNT_CENTS / 100}`),
+      z.refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'must have at most two decimal places'),
+    ),
+  z.transform((n: number) => Math.round(n * 100)),
+);
 
 /** `usd` or `USD`: one of the currencies bills are made in. */
-const CurrencyCode = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }));
+const CurrencyCode = z.pipe(
+  z.string().check(z.trim(), z.toLowerCase()),
+  z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
+);
 
-const text = (max: number) => z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
+const Notes = z.string().check(z.trim(), z.maxLength(2000, 'must be at most 2000 characters'));
 
 const BillItemBody = z.object({ description: text(200), amount: AmountToCents });
-const Items = z.array(BillItemBody).min(1, 'must hold at least one item').max(50, 'must hold at most 50 items');
-const DueDate = IsoDateTime.transform((s) => new Date(s).toISOString());
+const Items = z.array(BillItemBody).check(z.minLength(1, 'must hold at least one item'), z.maxLength(50, 'must hold at most 50 items'));
+const DueDate = z.pipe(IsoDateTime, z.transform((s: string) => new Date(s).toISOString()));
 
 /**
  * The spec's create body, plus `currency` (default BILLING_DEFAULT_CURRENCY). The total is the server's sum of
@@ -39,39 +44,41 @@ export const CreateBillBody = z.object({
   description: text(500),
   items: Items,
   dueDate: DueDate,
-  notes: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
-  currency: CurrencyCode.optional(),
+  notes: z.optional(Notes),
+  currency: z.optional(CurrencyCode),
 });
 export type CreateBillBody = z.infer<typeof CreateBillBody>;
 
 /** The spec's update body: any of description, items, dueDate, notes (`null` or `""` clears the notes). */
 export const UpdateBillBody = z
   .object({
-    description: text(500).optional(),
-    items: Items.optional(),
-    dueDate: DueDate.optional(),
-    notes: z.string().trim().max(2000, 'must be at most 2000 characters').nullable().optional(),
+    description: z.optional(text(500)),
+    items: z.optional(Items),
+    dueDate: z.optional(DueDate),
+    notes: z.optional(z.nullable(Notes)),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'must change at least one of description, items, dueDate, notes', path: [] });
+  .check(z.refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'must change at least one of description, items, dueDate, notes', path: [] }));
 export type UpdateBillBody = z.infer<typeof UpdateBillBody>;
 
-export const ListBillsQuery = PageQuery.extend({
-  status: BillStatus.optional(),
+export const ListBillsQuery = z.extend(PageQuery, {
+  status: z.optional(BillStatus),
   /** Admins: one student's bills. */
-  studentId: Id('user').optional(),
+  studentId: z.optional(Id('user')),
 });
 
 /** The spec's body; `customerEmail` is accepted and ignored: the receipt goes to the account's e-mail. */
 export const PaymentIntentBody = z.object({
   currency: CurrencyCode,
-  customerEmail: z.unknown().optional(),
+  customerEmail: z.optional(z.unknown()),
 });
 
-export const PaymentHistoryQuery = PageQuery.extend({
-  status: PaymentStatus.optional(),
-  dateFrom: DateFrom.optional(),
-  dateTo: DateTo.optional(),
-}).superRefine(refineDateRange);
+export const PaymentHistoryQuery = z
+  .extend(PageQuery, {
+    status: z.optional(PaymentStatus),
+    dateFrom: z.optional(DateFrom),
+    dateTo: z.optional(DateTo),
+  })
+  .check(z.superRefine(refineDateRange));
 
 const Money = z.number();
 
@@ -86,13 +93,13 @@ export const BillView = z.object({
   currency: z.enum(CURRENCIES),
   status: BillStatus,
   dueDate: IsoDateTime,
-  notes: z.string().nullable(),
+  notes: z.nullable(z.string()),
   /** The open Stripe PaymentIntent, while there is one. */
-  paymentIntentId: z.string().nullable(),
-  paidAt: IsoDateTime.nullable(),
-  cancelledAt: IsoDateTime.nullable(),
-  refundedAmount: Money.nullable(),
-  refundedAt: IsoDateTime.nullable(),
+  paymentIntentId: z.nullable(z.string()),
+  paidAt: z.nullable(IsoDateTime),
+  cancelledAt: z.nullable(IsoDateTime),
+  refundedAmount: z.nullable(Money),
+  refundedAt: z.nullable(IsoDateTime),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
@@ -101,7 +108,7 @@ export type BillView = z.infer<typeof BillView>;
 export const PaymentIntentView = z.object({
   clientSecret: z.string(),
   /** In cents, as the spec and Stripe give it. */
-  amount: z.number().int(),
+  amount: z.number().check(z.int()),
   currency: z.enum(CURRENCIES),
   paymentIntentId: z.string(),
   billId: Id('bill'),
@@ -115,10 +122,10 @@ export const PaymentView = z.object({
   amount: Money,
   currency: z.enum(CURRENCIES),
   status: PaymentStatus,
-  failureMessage: z.string().nullable(),
-  refundedAmount: Money.nullable(),
-  refundedAt: IsoDateTime.nullable(),
-  succeededAt: IsoDateTime.nullable(),
+  failureMessage: z.nullable(z.string()),
+  refundedAmount: z.nullable(Money),
+  refundedAt: z.nullable(IsoDateTime),
+  succeededAt: z.nullable(IsoDateTime),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
@@ -212,6 +219,6 @@ export const webhookRoutes = {
     rateLimit: 'none',
     summary: "Stripe's events, signature checked on the raw body; each applied exactly once (also served at the webhook function's URL)",
     rawBody: true,
-    response: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }),
+    response: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }),
   }),
 } satisfies Record<string, RouteDef>;

@@ -1,6 +1,6 @@
 // Routes of the chats endpoint group: support, task and general chats, their messages, read positions
 // and typing indicators. The data model behind them is in docs/data-model/chats.md.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import { FileSummary } from './files.ts';
 
@@ -18,7 +18,7 @@ export const TYPING_TTL_SECONDS = 8;
 export const ChatUser = z.object({
   id: Id('user'),
   name: z.string(),
-  avatar: z.string().nullable(),
+  avatar: z.nullable(z.string()),
   role: z.enum(['student', 'admin']),
 });
 
@@ -37,14 +37,14 @@ export const ChatView = z.object({
   type: ChatType,
   studentId: Id('user'),
   /** The chat's student (name and avatar for the admin's conversation list). */
-  student: ChatUser.nullable(),
-  taskId: Id('task').nullable(),
+  student: z.nullable(ChatUser),
+  taskId: z.nullable(Id('task')),
   /** Explicit participants; every admin is an implicit participant of every support chat. */
   participantIds: z.array(Id('user')),
   participants: z.array(ChatUser),
-  lastMessage: LastMessage.nullable(),
+  lastMessage: z.nullable(LastMessage),
   /** Messages after the caller's read position. */
-  unreadCount: z.number().int().nonnegative(),
+  unreadCount: z.number().check(z.int(), z.nonnegative()),
   lastActivityAt: IsoDateTime,
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
@@ -55,20 +55,20 @@ export const MessageView = z.object({
   id: Id('msg'),
   chatId: Id('chat'),
   senderId: Id('user'),
-  sender: ChatUser.nullable(),
+  sender: z.nullable(ChatUser),
   type: MessageType,
   /** Empty once deleted. */
   content: z.string(),
   attachments: z.array(FileSummary),
-  replyTo: Id('msg').nullable(),
+  replyTo: z.nullable(Id('msg')),
   /** Position in the chat: 1 for the first message. */
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   createdAt: IsoDateTime,
   /** Same as createdAt (the spec's Message model calls it `timestamp`). */
   timestamp: IsoDateTime,
-  editedAt: IsoDateTime.nullable(),
+  editedAt: z.nullable(IsoDateTime),
   deleted: z.boolean(),
-  deletedAt: IsoDateTime.nullable(),
+  deletedAt: z.nullable(IsoDateTime),
   /** Other users whose read position is at or past this message. */
   readBy: z.array(Id('user')),
   /** `read` once the other side (the student, or any admin for the student's messages) has read it. */
@@ -82,67 +82,73 @@ export type MessageView = z.infer<typeof MessageView>;
  */
 const MessageText = z
   .string()
-  .max(MAX_MESSAGE_LENGTH)
-  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters');
+  .check(
+    z.maxLength(MAX_MESSAGE_LENGTH),
+    z.refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters'),
+  );
 
 export const ChatIdParams = z.object({ chatId: Id('chat') });
 export const MessageIdParams = z.object({ messageId: Id('msg') });
 
-export const ListChatsQuery = PageQuery.extend({ type: ChatType.optional() });
+export const ListChatsQuery = z.extend(PageQuery, { type: z.optional(ChatType) });
 
 export const OpenChatBody = z
   .strictObject({
     /** Default `support`. */
-    type: ChatType.default('support'),
+    type: z._default(ChatType, 'support'),
     /** Support and general chats: the student (a student may only name themselves, or leave it out). */
-    studentId: Id('user').optional(),
+    studentId: z.optional(Id('user')),
     /** Task chats: the task. */
-    taskId: Id('task').optional(),
+    taskId: z.optional(Id('task')),
   })
-  .superRefine((b, ctx) => {
-    if (b.type === 'task') {
-      if (!b.taskId) ctx.addIssue({ code: 'custom', path: ['taskId'], message: 'is required for a task chat' });
-      if (b.studentId) ctx.addIssue({ code: 'custom', path: ['studentId'], message: 'is taken from the task' });
-    } else if (b.taskId) {
-      ctx.addIssue({ code: 'custom', path: ['taskId'], message: `is only for task chats` });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (b.type === 'task') {
+        if (!b.taskId) ctx.addIssue({ code: 'custom', path: ['taskId'], message: 'is required for a task chat' });
+        if (b.studentId) ctx.addIssue({ code: 'custom', path: ['studentId'], message: 'is taken from the task' });
+      } else if (b.taskId) {
+        ctx.addIssue({ code: 'custom', path: ['taskId'], message: `is only for task chats` });
+      }
+    }),
+  );
 export type OpenChatBody = z.infer<typeof OpenChatBody>;
 
-export const ListMessagesQuery = PageQuery.extend({
+export const ListMessagesQuery = z.extend(PageQuery, {
   /** Messages older than this message id or ISO-8601 time. */
-  before: z.union([Id('msg'), IsoDateTime], { error: 'must be a message id (msg_...) or an ISO-8601 time such as 2025-01-15T10:00:00Z' }).optional(),
+  before: z.optional(z.union([Id('msg'), IsoDateTime], { error: 'must be a message id (msg_...) or an ISO-8601 time such as 2025-01-15T10:00:00Z' })),
 });
 
 export const SendMessageBody = z
   .strictObject({
-    content: MessageText.default(''),
-    type: MessageType.default('text'),
-    attachments: z.array(Id('file')).max(MAX_MESSAGE_ATTACHMENTS).default([]),
+    content: z._default(MessageText, ''),
+    type: z._default(MessageType, 'text'),
+    attachments: z._default(z.array(Id('file')).check(z.maxLength(MAX_MESSAGE_ATTACHMENTS)), []),
     /** A message of the same chat. */
-    replyTo: Id('msg').optional(),
+    replyTo: z.optional(Id('msg')),
   })
-  .superRefine((b, ctx) => {
-    if (b.type === 'text' && b.content.trim() === '') {
-      ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required for a text message' });
-    }
-    if (b.type !== 'text' && b.attachments.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['attachments'], message: `an ${b.type} message needs at least one attachment` });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (b.type === 'text' && b.content.trim() === '') {
+        ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required for a text message' });
+      }
+      if (b.type !== 'text' && b.attachments.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['attachments'], message: `an ${b.type} message needs at least one attachment` });
+      }
+    }),
+  );
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
 
 export const EditMessageBody = z.strictObject({
-  content: MessageText.refine((s) => s.trim() !== '', 'must not be empty'),
+  content: MessageText.check(z.refine((s) => s.trim() !== '', 'must not be empty')),
 });
 
 export const ReadPosition = z.object({
   chatId: Id('chat'),
   /** The newest message the caller has read (may be later than the one marked, if already read further). */
-  messageId: Id('msg').nullable(),
-  readSeq: z.number().int().nonnegative(),
-  unreadCount: z.number().int().nonnegative(),
-  readAt: IsoDateTime.nullable(),
+  messageId: z.nullable(Id('msg')),
+  readSeq: z.number().check(z.int(), z.nonnegative()),
+  unreadCount: z.number().check(z.int(), z.nonnegative()),
+  readAt: z.nullable(IsoDateTime),
 });
 
 export const TypingBody = z.strictObject({ isTyping: z.boolean() });
@@ -150,10 +156,10 @@ export const TypingBody = z.strictObject({ isTyping: z.boolean() });
 export const TypingState = z.object({
   chatId: Id('chat'),
   /** Other users typing now (the caller is left out). */
-  typing: z.array(z.object({ userId: Id('user'), name: z.string().nullable(), role: z.enum(['student', 'admin']), expiresAt: IsoDateTime })),
+  typing: z.array(z.object({ userId: Id('user'), name: z.nullable(z.string()), role: z.enum(['student', 'admin']), expiresAt: IsoDateTime })),
 });
 
-export const TypingAck = z.object({ chatId: Id('chat'), isTyping: z.boolean(), expiresAt: IsoDateTime.nullable() });
+export const TypingAck = z.object({ chatId: Id('chat'), isTyping: z.boolean(), expiresAt: z.nullable(IsoDateTime) });
 
 export const chatsRoutes = {
   listChats: defineRoute({

@@ -1,6 +1,6 @@
 // Routes of the files endpoint group: multipart upload, direct-to-S3 upload (presigned POST + confirm),
 // details, download redirect, signed URL and delete. Access rules live in shared/files/access.ts.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { FILE_CATEGORIES } from '../db/entities/file.ts';
@@ -14,17 +14,17 @@ export const FileObject = z.object({
   name: z.string(),
   /** The name the client sent, cleaned of paths and control characters. */
   originalName: z.string(),
-  size: z.number().int().positive(),
+  size: z.number().check(z.int(), z.positive()),
   type: z.string(),
   /** Presigned GET, valid for 15 minutes. */
   url: z.url(),
   /** No thumbnails are generated: the image's own URL for images, null otherwise. */
-  thumbnailUrl: z.url().nullable(),
+  thumbnailUrl: z.nullable(z.url()),
   uploadedAt: IsoDateTime,
   category: FileCategory,
   ownerId: Id('user'),
-  taskId: Id('task').nullable(),
-  chatId: Id('chat').nullable(),
+  taskId: z.nullable(Id('task')),
+  chatId: z.nullable(Id('chat')),
   /** True while a task, deliverable or message references the file; it cannot be deleted then. */
   attached: z.boolean(),
 });
@@ -34,7 +34,7 @@ export const FileSummary = z.object({
   id: Id('file'),
   name: z.string(),
   url: z.url(),
-  size: z.number().int().positive(),
+  size: z.number().check(z.int(), z.positive()),
   type: z.string(),
 });
 
@@ -43,20 +43,20 @@ const FileIdParams = z.object({ fileId: Id('file') });
 const UploadFields = z.object({
   category: FileCategory,
   /** Context: the task the files are for. The caller must be able to see it. */
-  taskId: Id('task').optional(),
+  taskId: z.optional(Id('task')),
 });
 
 const UploadUrlBody = z.strictObject({
-  name: z.string().trim().min(1).max(255),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
   /** MIME type of the file; must be the type its extension names (e.g. application/pdf for .pdf). */
-  type: z.string().trim().min(1).max(255),
+  type: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
   /** Exact size in bytes; the upload must have exactly this size to be confirmed. */
-  size: z.number().int().min(1, 'an empty file cannot be uploaded'),
+  size: z.number().check(z.int(), z.gte(1, 'an empty file cannot be uploaded')),
   category: FileCategory,
-  taskId: Id('task').optional(),
+  taskId: z.optional(Id('task')),
   // Named so a client that tries to choose them is told which field was refused.
-  key: z.never({ error: 'object keys are made by the server' }).optional(),
-  fileId: z.never({ error: 'file ids are made by the server' }).optional(),
+  key: z.optional(z.never({ error: 'object keys are made by the server' })),
+  fileId: z.optional(z.never({ error: 'file ids are made by the server' })),
 });
 
 const UploadUrlResponse = z.object({

@@ -1,6 +1,6 @@
 // Routes of the meetings endpoint group: the spec's Meeting Management (book, list, detail, move, status,
 // cancel, join). Keys and costs: docs/data-model.md, "Meetings"; the state machine: docs/meetings.md.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { DateRangeQuery, defineRoute, Id, IsoDateTime, PageQuery, refineDateRange, type RouteDef } from '../http/contract.ts';
 import { MEETING_STATUSES, MEETING_TYPES, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES } from '../db/entities/meeting.ts';
 
@@ -9,19 +9,22 @@ export const MeetingType = z.enum(MEETING_TYPES, { error: `must be one of ${MEET
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A calendar day that exists (`2025-02-30` does not). */
-export const MeetingDate = z.string({ error: 'must be a date (YYYY-MM-DD)' }).refine((value) => {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return Number(m[1]) >= 1970 && day.toISOString().startsWith(value);
-}, 'must be a date that exists, as YYYY-MM-DD');
+export const MeetingDate = z.string({ error: 'must be a date (YYYY-MM-DD)' }).check(
+  z.refine((value) => {
+    const m = DATE.exec(value);
+    if (!m) return false;
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return Number(m[1]) >= 1970 && day.toISOString().startsWith(value);
+  }, 'must be a date that exists, as YYYY-MM-DD'),
+);
 /** A wall-clock time `HH:MM` (24 hours). */
-export const MeetingTime = z.string({ error: 'must be a time (HH:MM, 24 hours)' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM (24 hours), e.g. 14:00');
+export const MeetingTime = z
+  .string({ error: 'must be a time (HH:MM, 24 hours)' })
+  .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM (24 hours), e.g. 14:00'));
 /** An IANA time zone name (`Europe/Berlin`, `UTC`). */
-export const TimeZone = z
-  .string({ error: 'must be an IANA time zone such as Europe/Berlin' })
-  .max(64)
-  .refine((tz) => {
+export const TimeZone = z.string({ error: 'must be an IANA time zone such as Europe/Berlin' }).check(
+  z.maxLength(64),
+  z.refine((tz) => {
     if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -29,19 +32,23 @@ export const TimeZone = z
     } catch {
       return false;
     }
-  }, 'must be an IANA time zone such as Europe/Berlin or UTC');
+  }, 'must be an IANA time zone such as Europe/Berlin or UTC'),
+);
 export const Duration = z.coerce
   .number({ error: 'must be a number of minutes' })
-  .int('must be a whole number of minutes')
-  .min(MIN_MEETING_MINUTES, `must be at least ${MIN_MEETING_MINUTES} minutes`)
-  .max(MAX_MEETING_MINUTES, `must be at most ${MAX_MEETING_MINUTES} minutes`);
-const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+  .check(
+    z.int('must be a whole number of minutes'),
+    z.gte(MIN_MEETING_MINUTES, `must be at least ${MIN_MEETING_MINUTES} minutes`),
+    z.lte(MAX_MEETING_MINUTES, `must be at most ${MAX_MEETING_MINUTES} minutes`),
+  );
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(z.maxLength(2048));
 
-const required = (max: number) => z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const required = (max: number) =>
+  z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
 /** Forms send unfilled fields as empty strings: an empty optional field is the same as none. */
-const optional = <S extends z.ZodType<string | undefined>>(schema: S) =>
-  z.union([z.literal('').transform(() => undefined), schema]).optional();
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const optional = <S extends z.ZodMiniType<string | undefined>>(schema: S) =>
+  z.optional(z.union([z.pipe(z.literal(''), z.transform(() => undefined)), schema]));
+const text = (max: number) => z.string().check(z.trim(), z.maxLength(max, `must be at most ${max} characters`));
 
 /**
  * The spec's booking body, plus `timezone` (of `date` and `time`; default UTC) and `adminId` (an admin books for
@@ -54,7 +61,7 @@ export const CreateMeetingBody = z.object({
   description: optional(text(5000)),
   date: MeetingDate,
   time: MeetingTime,
-  timezone: TimeZone.default('UTC'),
+  timezone: z._default(TimeZone, 'UTC'),
   duration: Duration,
   type: MeetingType,
   location: optional(text(500)),
@@ -66,13 +73,13 @@ export type CreateMeetingBody = z.infer<typeof CreateMeetingBody>;
 /** Any subset of the bookable fields; a new `date`/`time`/`timezone`/`duration` moves the meeting. `adminId`: admins only. */
 export const UpdateMeetingBody = z.object({
   adminId: optional(Id('user')),
-  title: required(200).optional(),
+  title: z.optional(required(200)),
   description: optional(text(5000)),
-  date: MeetingDate.optional(),
-  time: MeetingTime.optional(),
-  timezone: TimeZone.optional(),
-  duration: Duration.optional(),
-  type: MeetingType.optional(),
+  date: z.optional(MeetingDate),
+  time: z.optional(MeetingTime),
+  timezone: z.optional(TimeZone),
+  duration: z.optional(Duration),
+  type: z.optional(MeetingType),
   location: optional(text(500)),
   meetingUrl: optional(HttpUrl),
   agenda: optional(text(5000)),
@@ -87,24 +94,28 @@ export const ChangeMeetingStatusBody = z
   .object({
     status: z.enum([...MEETING_STATUSES, 'rescheduled'], { error: 'must be one of scheduled, completed, cancelled, rescheduled' }),
     reason: optional(text(2000)),
-    date: MeetingDate.optional(),
-    time: MeetingTime.optional(),
-    timezone: TimeZone.optional(),
+    date: z.optional(MeetingDate),
+    time: z.optional(MeetingTime),
+    timezone: z.optional(TimeZone),
   })
-  .superRefine((b, ctx) => {
-    if (b.status === 'rescheduled' && !b.date && !b.time) {
-      ctx.addIssue({ code: 'custom', path: ['date'], message: 'a new date or time is required to reschedule' });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (b.status === 'rescheduled' && !b.date && !b.time) {
+        ctx.addIssue({ code: 'custom', path: ['date'], message: 'a new date or time is required to reschedule' });
+      }
+    }),
+  );
 export type ChangeMeetingStatusBody = z.infer<typeof ChangeMeetingStatusBody>;
 
 export const CancelMeetingBody = z.object({ reason: optional(text(2000)) });
 
-export const ListMeetingsQuery = PageQuery.extend({
-  status: MeetingStatus.optional(),
-  type: MeetingType.optional(),
-  ...DateRangeQuery.shape,
-}).superRefine(refineDateRange);
+export const ListMeetingsQuery = z
+  .extend(PageQuery, {
+    status: z.optional(MeetingStatus),
+    type: z.optional(MeetingType),
+    ...DateRangeQuery.shape,
+  })
+  .check(z.superRefine(refineDateRange));
 
 const HistoryEntry = z.object({
   /** What happened: `scheduled` (booked), `rescheduled`, `assigned`, `completed`, `cancelled`. */
@@ -112,39 +123,39 @@ const HistoryEntry = z.object({
   at: IsoDateTime,
   /** A user id, or `system` (completed when the meeting ended). */
   by: z.string(),
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   /** Reschedules: the start before and after. */
-  fromStartAt: IsoDateTime.nullable(),
-  toStartAt: IsoDateTime.nullable(),
+  fromStartAt: z.nullable(IsoDateTime),
+  toStartAt: z.nullable(IsoDateTime),
 });
 
 export const MeetingView = z.object({
   id: Id('meet'),
   studentId: Id('user'),
   /** `null` while a meeting a student booked waits for an admin to take it. */
-  adminId: Id('user').nullable(),
+  adminId: z.nullable(Id('user')),
   title: z.string(),
-  description: z.string().nullable(),
+  description: z.nullable(z.string()),
   date: z.string(),
   time: z.string(),
   timezone: z.string(),
-  duration: z.number().int(),
+  duration: z.number().check(z.int()),
   /** `date` + `time` in `timezone`, as a UTC instant; `endAt` = `startAt` + `duration`. */
   startAt: IsoDateTime,
   endAt: IsoDateTime,
   type: MeetingType,
-  location: z.string().nullable(),
+  location: z.nullable(z.string()),
   /** Participants only; join with `POST /meetings/{id}/join`. */
-  meetingUrl: z.string().nullable(),
-  agenda: z.string().nullable(),
+  meetingUrl: z.nullable(z.string()),
+  agenda: z.nullable(z.string()),
   status: MeetingStatus,
   /** True once the meeting was moved (it stays `scheduled`); the history says when and from where. */
   rescheduled: z.boolean(),
-  cancellationReason: z.string().nullable(),
+  cancellationReason: z.nullable(z.string()),
   createdBy: Id('user'),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
-  history: z.array(HistoryEntry).optional(),
+  history: z.optional(z.array(HistoryEntry)),
 });
 export type MeetingView = z.infer<typeof MeetingView>;
 

@@ -1,5 +1,5 @@
 // Routes of the notifications endpoint group: the notification list, preferences, and system announcements.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, QueryBoolean } from '../http/contract.ts';
 import { notificationTypes } from '../db/entities/notification.ts';
 import { announcementAudiences, announcementTypes } from '../db/entities/announcement.ts';
@@ -9,9 +9,9 @@ export const NotificationView = z.object({
   type: z.enum(notificationTypes),
   title: z.string(),
   message: z.string(),
-  data: z.record(z.string(), z.unknown()).optional(),
+  data: z.optional(z.record(z.string(), z.unknown())),
   read: z.boolean(),
-  readAt: z.string().optional(),
+  readAt: z.optional(z.string()),
   createdAt: z.string(),
 });
 
@@ -30,7 +30,7 @@ export const AnnouncementView = z.object({
   message: z.string(),
   type: z.enum(announcementTypes),
   targetAudience: z.enum(announcementAudiences),
-  expiresAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
   createdBy: z.string(),
   createdAt: z.string(),
 });
@@ -45,7 +45,7 @@ export const notificationsRoutes = {
     access: 'authenticated',
     rateLimit: 'general',
     summary: "The caller's notifications, newest first, with the unread count",
-    query: PageQuery.extend({ unreadOnly: QueryBoolean.optional(), type: z.enum(notificationTypes).optional() }),
+    query: z.extend(PageQuery, { unreadOnly: z.optional(QueryBoolean), type: z.optional(z.enum(notificationTypes)) }),
     response: NotificationView,
   }),
   unreadCount: defineRoute({
@@ -55,7 +55,7 @@ export const notificationsRoutes = {
     access: 'authenticated',
     rateLimit: 'general',
     summary: "The caller's unread notification count (one read)",
-    response: z.object({ unreadCount: z.number().int() }),
+    response: z.object({ unreadCount: z.number().check(z.int()) }),
   }),
   markNotificationRead: defineRoute({
     method: 'PUT',
@@ -74,7 +74,7 @@ export const notificationsRoutes = {
     access: 'authenticated',
     rateLimit: 'general',
     summary: 'Mark all your notifications read (one write, whatever their number)',
-    response: z.object({ markedRead: z.number().int(), unreadCount: z.literal(0) }),
+    response: z.object({ markedRead: z.number().check(z.int()), unreadCount: z.literal(0) }),
   }),
   deleteNotification: defineRoute({
     method: 'DELETE',
@@ -102,7 +102,10 @@ export const notificationsRoutes = {
     access: 'authenticated',
     rateLimit: 'general',
     summary: 'Update your e-mail and push switches (any subset; the rest keep their value)',
-    body: z.strictObject({ email: EmailPreferences.partial().strict().optional(), push: PushPreferences.partial().strict().optional() }),
+    body: z.strictObject({
+      email: z.optional(z.partial(z.strictObject(EmailPreferences.shape))),
+      push: z.optional(z.partial(z.strictObject(PushPreferences.shape))),
+    }),
     response: PreferencesView,
   }),
   createAnnouncement: defineRoute({
@@ -113,11 +116,11 @@ export const notificationsRoutes = {
     rateLimit: 'general',
     summary: 'Create a system announcement, pushed live to its audience and listed until it expires',
     body: z.object({
-      title: z.string().trim().min(1).max(200),
-      message: z.string().trim().min(1).max(5000),
-      type: z.enum(announcementTypes).default('info'),
-      targetAudience: z.enum(announcementAudiences).default('all'),
-      expiresAt: IsoDateTime.optional(),
+      title: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+      message: z.string().check(z.trim(), z.minLength(1), z.maxLength(5000)),
+      type: z._default(z.enum(announcementTypes), 'info'),
+      targetAudience: z._default(z.enum(announcementAudiences), 'all'),
+      expiresAt: z.optional(IsoDateTime),
     }),
     response: AnnouncementView,
     successStatus: 201,

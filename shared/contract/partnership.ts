@@ -1,6 +1,6 @@
 // Routes of the partnership endpoint group: the spec's Partnership/Admin Requests (submit, list, detail,
 // review, cancel) and the referral codes they carry. Keys and costs: docs/data-model.md, "Partnership requests".
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import {
   CONTACT_METHODS,
@@ -12,15 +12,14 @@ import {
 export const PartnershipStatus = z.enum(PARTNERSHIP_STATUSES);
 export const PartnershipUrgency = z.enum(PARTNERSHIP_URGENCIES);
 
-const required = (max: number) => z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const required = (max: number) =>
+  z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
 /** Forms send unfilled fields as empty strings: an empty optional field is the same as none. */
 const optional = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    .optional()
-    .transform((s) => (s ? s : undefined));
+  z.pipe(
+    z.optional(z.string().check(z.trim(), z.maxLength(max, `must be at most ${max} characters`))),
+    z.transform((s: string | undefined) => (s ? s : undefined)),
+  );
 
 /**
  * The spec's submit body. Identity fields (`userId`, `userName`, `userEmail`, `userAvatar`) are in the spec's
@@ -55,25 +54,27 @@ export const ReviewPartnershipRequestBody = z
     reason: optional(2000),
     rejectionReason: optional(2000),
     /** Approvals: the admin who takes the partnership (an active admin's user id); ignored on a rejection. */
-    assignedAdmin: z
-      .union([z.literal(''), Id('user')], { error: "must be an admin's user id (user_...)" })
-      .optional()
-      .transform((s) => (s ? s : undefined)),
+    assignedAdmin: z.pipe(
+      z.optional(z.union([z.literal(''), Id('user')], { error: "must be an admin's user id (user_...)" })),
+      z.transform((s: string | undefined) => (s ? s : undefined)),
+    ),
     /** Approvals: e.g. "24 hours"; ignored on a rejection. */
     estimatedResponse: optional(100),
   })
-  .superRefine((b, ctx) => {
-    if (b.status === 'rejected' && !b.rejectionReason && !b.reason) {
-      ctx.addIssue({ code: 'custom', path: ['rejectionReason'], message: 'is required to reject a request (or send `reason`)' });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (b.status === 'rejected' && !b.rejectionReason && !b.reason) {
+        ctx.addIssue({ code: 'custom', path: ['rejectionReason'], message: 'is required to reject a request (or send `reason`)' });
+      }
+    }),
+  );
 export type ReviewPartnershipRequestBody = z.infer<typeof ReviewPartnershipRequestBody>;
 
-export const ListPartnershipRequestsQuery = PageQuery.extend({
-  status: PartnershipStatus.optional(),
-  urgency: PartnershipUrgency.optional(),
+export const ListPartnershipRequestsQuery = z.extend(PageQuery, {
+  status: z.optional(PartnershipStatus),
+  urgency: z.optional(PartnershipUrgency),
   /** Part of the name, e-mail, school, course or subject (case-insensitive). */
-  search: z.string().trim().min(1).max(100).optional(),
+  search: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
 });
 
 export const PartnershipRequestView = z.object({
@@ -81,30 +82,30 @@ export const PartnershipRequestView = z.object({
   userId: Id('user'),
   userName: z.string(),
   userEmail: z.string(),
-  userAvatar: z.string().nullable(),
+  userAvatar: z.nullable(z.string()),
   requestType: z.enum(PARTNERSHIP_REQUEST_TYPES),
   subject: z.string(),
   description: z.string(),
   urgency: PartnershipUrgency,
   preferredContactMethod: z.enum(CONTACT_METHODS),
-  availabilitySchedule: z.string().nullable(),
-  additionalNotes: z.string().nullable(),
-  school: z.string().nullable(),
-  year: z.string().nullable(),
-  course: z.string().nullable(),
+  availabilitySchedule: z.nullable(z.string()),
+  additionalNotes: z.nullable(z.string()),
+  school: z.nullable(z.string()),
+  year: z.nullable(z.string()),
+  course: z.nullable(z.string()),
   motivation: z.string(),
-  experience: z.string().nullable(),
-  socialMedia: z.string().nullable(),
-  referralCode: z.string().nullable(),
+  experience: z.nullable(z.string()),
+  socialMedia: z.nullable(z.string()),
+  referralCode: z.nullable(z.string()),
   status: PartnershipStatus,
   submittedDate: IsoDateTime,
-  reviewedDate: IsoDateTime.nullable(),
-  reviewedBy: z.string().nullable(),
-  rejectionReason: z.string().nullable(),
+  reviewedDate: z.nullable(IsoDateTime),
+  reviewedBy: z.nullable(z.string()),
+  rejectionReason: z.nullable(z.string()),
   /** An approval's `reason`. */
-  reviewNote: z.string().nullable(),
-  assignedAdmin: Id('user').nullable(),
-  estimatedResponse: z.string().nullable(),
+  reviewNote: z.nullable(z.string()),
+  assignedAdmin: z.nullable(Id('user')),
+  estimatedResponse: z.nullable(z.string()),
   updatedAt: IsoDateTime,
 });
 export type PartnershipRequestView = z.infer<typeof PartnershipRequestView>;

@@ -1,8 +1,8 @@
 // Routes of the system endpoint group: health.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute } from '../http/contract.ts';
 
-const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.optional(z.string()) });
 
 export const systemRoutes = {
   health: defineRoute({

@@ -1,7 +1,7 @@
 // Routes of the tasks endpoint group: tasks (create, list, detail, edit, status, cancel, assign) and their
 // deliverables (add, list, update, submit, approve, remove). State machines: docs/task-lifecycle.md; keys
 // and costs: docs/data-model/tasks.md.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, QueryBoolean, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../db/entities/task.ts';
@@ -18,25 +18,27 @@ export const MAX_DELIVERABLES_ON_CREATE = 10;
 export const MAX_ATTACHMENTS_ON_CREATE = 10;
 export const MAX_FILES_PER_SUBMIT = 10;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Trimmed text of at most `max` characters. */
+const trimmed = (max: number) => z.string().check(z.trim(), z.maxLength(max));
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 /** Free-form category slugs (`research_paper`, `computer_science`): the frontend owns the lists. */
 const slug = z
   .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a lower-case slug like research_paper');
+  .check(z.trim(), z.minLength(1), z.maxLength(60), z.regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a lower-case slug like research_paper'));
 /** Money in the spec's units (e.g. 200 or 199.99); stored as integer cents. */
 const Money = z
   .number()
-  .positive('must be greater than 0')
-  .max(1_000_000)
-  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'at most two decimal places');
+  .check(
+    z.positive('must be greater than 0'),
+    z.lte(1_000_000),
+    z.refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'at most two decimal places'),
+  );
 /** `null` clears an optional text field on update. */
-const clearable = (max: number) => z.string().trim().max(max).nullable().optional();
+const clearable = (max: number) => z.optional(z.nullable(trimmed(max)));
+const Pages = z.number().check(z.int(), z.gte(1), z.lte(2000));
 
 // Fields the server owns: named so a client that sends one learns which field was refused.
-const serverOwned = (why: string) => z.never({ error: why }).optional();
+const serverOwned = (why: string) => z.optional(z.never({ error: why }));
 const refusedOnTask = {
   id: serverOwned('is server-owned'),
   status: serverOwned('is changed through PUT /tasks/{taskId}/status (admins) or DELETE /tasks/{taskId} (cancel)'),
@@ -55,39 +57,39 @@ export const CreateTaskBody = z.object({
   description: text(10_000),
   subject: slug,
   academicLevel: AcademicLevel,
-  pages: z.number().int().min(1).max(2000),
+  pages: Pages,
   /** Must be in the future (checked against the request time). */
   deadline: IsoDateTime,
   budget: Money,
-  requirements: z.string().trim().max(10_000).optional(),
+  requirements: z.optional(trimmed(10_000)),
   /** Titles; each becomes a deliverable (status pending, due at the task's deadline). */
-  deliverables: z.array(text(200)).max(MAX_DELIVERABLES_ON_CREATE).default([]),
+  deliverables: z._default(z.array(text(200)).check(z.maxLength(MAX_DELIVERABLES_ON_CREATE)), []),
   /** Ids of confirmed files the caller uploaded (POST /files/upload or the direct upload). */
-  attachments: z.array(Id('file')).max(MAX_ATTACHMENTS_ON_CREATE).default([]),
-  citations: z.string().trim().max(500).optional(),
-  priority: TaskPriority.default('medium'),
+  attachments: z._default(z.array(Id('file')).check(z.maxLength(MAX_ATTACHMENTS_ON_CREATE)), []),
+  citations: z.optional(trimmed(500)),
+  priority: z._default(TaskPriority, 'medium'),
   ...refusedOnTask,
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBody>;
 
 export const UpdateTaskBody = z
   .object({
-    title: text(200).optional(),
-    type: slug.optional(),
-    description: text(10_000).optional(),
-    subject: slug.optional(),
-    academicLevel: AcademicLevel.optional(),
-    pages: z.number().int().min(1).max(2000).optional(),
-    deadline: IsoDateTime.optional(),
-    budget: Money.optional(),
+    title: z.optional(text(200)),
+    type: z.optional(slug),
+    description: z.optional(text(10_000)),
+    subject: z.optional(slug),
+    academicLevel: z.optional(AcademicLevel),
+    pages: z.optional(Pages),
+    deadline: z.optional(IsoDateTime),
+    budget: z.optional(Money),
     requirements: clearable(10_000),
     citations: clearable(500),
-    priority: TaskPriority.optional(),
+    priority: z.optional(TaskPriority),
     deliverables: serverOwned('are managed through /tasks/{taskId}/deliverables'),
     attachments: serverOwned('cannot be changed after creation'),
     ...refusedOnTask,
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' });
+  .check(z.refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' }));
 export type UpdateTaskBody = z.infer<typeof UpdateTaskBody>;
 
 /** The statuses an admin sets through PUT /tasks/{taskId}/status; `cancelled` is the student's (DELETE). */
@@ -95,8 +97,8 @@ export const AdminTaskStatus = z.enum(['in_progress', 'completed', 'revision_nee
 
 export const ChangeStatusBody = z.strictObject({
   status: AdminTaskStatus,
-  reason: z.string().trim().min(1).max(1000).optional(),
-  feedback: z.string().trim().min(1).max(5000).optional(),
+  reason: z.optional(text(1000)),
+  feedback: z.optional(text(5000)),
 });
 
 export const CancelTaskBody = z.strictObject({
@@ -107,17 +109,17 @@ export const AssignBody = z.strictObject({ adminId: Id('user') });
 
 export const SortBy = z.enum(['created_at', 'due_date', 'title']);
 
-export const TaskListQuery = PageQuery.extend({
+export const TaskListQuery = z.extend(PageQuery, {
   /** Absent: every task but cancelled ones (the spec's lists). `cancelled` (this API's extension) lists those. */
-  status: TaskStatus.optional(),
+  status: z.optional(TaskStatus),
   /** Case-insensitive substring of the title. */
-  search: z.string().trim().min(1).max(100).optional(),
-  sortBy: SortBy.default('created_at'),
-  sortOrder: z.enum(['asc', 'desc']).default('desc'),
+  search: z.optional(text(100)),
+  sortBy: z._default(SortBy, 'created_at'),
+  sortOrder: z._default(z.enum(['asc', 'desc']), 'desc'),
   /** Admins: only the tasks assigned to the caller. */
-  assignedToMe: QueryBoolean.optional(),
+  assignedToMe: z.optional(QueryBoolean),
   /** Admins: only the tasks assigned to this admin. */
-  assignedTo: Id('user').optional(),
+  assignedTo: z.optional(Id('user')),
 });
 
 const TaskIdParams = z.object({ taskId: Id('task') });
@@ -130,9 +132,9 @@ export const Deliverable = z.object({
   id: Id('deliv'),
   taskId: Id('task'),
   title: z.string(),
-  description: z.string().nullable(),
-  requirements: z.string().nullable(),
-  dueDate: IsoDateTime.nullable(),
+  description: z.nullable(z.string()),
+  requirements: z.nullable(z.string()),
+  dueDate: z.nullable(IsoDateTime),
   status: DeliverableStatus,
   /**
    * An admin's submission waits for the task's student to approve it (-> completed) or ask for a revision
@@ -140,23 +142,23 @@ export const Deliverable = z.object({
    */
   awaitingApproval: z.boolean(),
   files: z.array(FileSummary),
-  notes: z.string().nullable(),
+  notes: z.nullable(z.string()),
   /** When the latest submission was made; kept after its review. */
-  submittedAt: IsoDateTime.nullable(),
-  feedback: z.string().nullable(),
-  reviewedAt: IsoDateTime.nullable(),
+  submittedAt: z.nullable(IsoDateTime),
+  feedback: z.nullable(z.string()),
+  reviewedAt: z.nullable(IsoDateTime),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
 
 export const HistoryEntry = z.object({
-  from: TaskStatus.nullable(),
+  from: z.nullable(TaskStatus),
   to: TaskStatus,
   /** User id of whoever made the move. */
   by: Id('user'),
   byRole: z.enum(['student', 'admin']),
-  reason: z.string().nullable(),
-  feedback: z.string().nullable(),
+  reason: z.nullable(z.string()),
+  feedback: z.nullable(z.string()),
   at: IsoDateTime,
 });
 
@@ -174,15 +176,15 @@ export const TaskListItem = z.object({
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
   student: StudentSummary,
-  assignedAdmin: AdminSummary.nullable(),
+  assignedAdmin: z.nullable(AdminSummary),
 });
 
 /** The spec's task detail, plus the task's other fields and its status history (oldest first). */
-export const TaskDetail = TaskListItem.extend({
+export const TaskDetail = z.extend(TaskListItem, {
   description: z.string(),
-  pages: z.number().int(),
-  requirements: z.string().nullable(),
-  citations: z.string().nullable(),
+  pages: z.number().check(z.int()),
+  requirements: z.nullable(z.string()),
+  citations: z.nullable(z.string()),
   deliverables: z.array(Deliverable),
   attachments: z.array(FileSummary),
   history: z.array(HistoryEntry),
@@ -190,39 +192,39 @@ export const TaskDetail = TaskListItem.extend({
 
 export const AddDeliverableBody = z.strictObject({
   title: text(200),
-  description: z.string().trim().max(5000).optional(),
-  dueDate: IsoDateTime.optional(),
-  requirements: z.string().trim().max(5000).optional(),
+  description: z.optional(trimmed(5000)),
+  dueDate: z.optional(IsoDateTime),
+  requirements: z.optional(trimmed(5000)),
 });
 
 export const UpdateDeliverableBody = z
   .strictObject({
-    title: text(200).optional(),
+    title: z.optional(text(200)),
     description: clearable(5000),
-    dueDate: IsoDateTime.nullable().optional(),
+    dueDate: z.optional(z.nullable(IsoDateTime)),
     requirements: clearable(5000),
     /**
      * Every spec status parses; only the admin's moves are made (pending <-> in_progress, revision_needed ->
      * in_progress). `completed` (the student's approval), `revision_needed` (the student's review) and
      * withdrawing a submission awaiting approval are 409 with `details.allowedStatuses`; see docs/task-lifecycle.md.
      */
-    status: DeliverableStatus.optional(),
+    status: z.optional(DeliverableStatus),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' });
+  .check(z.refine((b) => Object.values(b).some((v) => v !== undefined), { path: ['body'], error: 'nothing to update' }));
 
 /** Multipart: `files` + `notes`. JSON: `{ fileIds, notes }` of confirmed files. */
 export const SubmitDeliverableBody = z.object({
-  notes: z.string().trim().max(5000).optional(),
-  fileIds: z.array(Id('file')).min(1).max(MAX_FILES_PER_SUBMIT).optional(),
+  notes: z.optional(trimmed(5000)),
+  fileIds: z.optional(z.array(Id('file')).check(z.minLength(1), z.maxLength(MAX_FILES_PER_SUBMIT))),
 });
 
 export const ApproveDeliverableBody = z
   .strictObject({
     approved: z.boolean(),
     /** Required when asking for a revision (`approved: false`). */
-    feedback: z.string().trim().min(1).max(5000).optional(),
+    feedback: z.optional(text(5000)),
   })
-  .refine((b) => b.approved || b.feedback !== undefined, { path: ['feedback'], error: 'is required when asking for a revision' });
+  .check(z.refine((b) => b.approved || b.feedback !== undefined, { path: ['feedback'], error: 'is required when asking for a revision' }));
 
 export const tasksRoutes = {
   create: defineRoute({

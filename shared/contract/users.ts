@@ -1,5 +1,5 @@
 // Routes of the users endpoint group: the caller's own profile and avatar, and the admin's user directory.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { PublicUser } from './auth.ts';
@@ -19,15 +19,15 @@ export const Preferences = z.object({
  * The spec's profile shape: the public user that auth returns (shared/contract/auth.ts), with bio and
  * preferences inside `profile`, plus the referral code and link the referral section asks the profile to show.
  */
-export const Profile = PublicUser.extend({
-  profile: PublicUser.shape.profile.extend({
-    bio: z.string().nullable(),
+export const Profile = z.extend(PublicUser, {
+  profile: z.extend(PublicUser.shape.profile, {
+    bio: z.nullable(z.string()),
     preferences: Preferences,
   }),
   referralCode: z.string(),
   referralLink: z.string(),
   /** People who signed up with the user's code, and partnership requests of others that carried it. */
-  referralStats: z.object({ signups: z.number().int().nonnegative(), requests: z.number().int().nonnegative() }),
+  referralStats: z.object({ signups: z.number().check(z.int(), z.nonnegative()), requests: z.number().check(z.int(), z.nonnegative()) }),
   /** The user opened the link mailed at sign-up (or reset their password, or signed up with Google). */
   emailVerified: z.boolean(),
   createdAt: IsoDateTime,
@@ -35,16 +35,16 @@ export const Profile = PublicUser.extend({
 });
 
 /** What an admin sees of a user: the profile plus the account status. */
-export const AdminUserView = Profile.extend({
+export const AdminUserView = z.extend(Profile, {
   status: UserStatus,
-  statusReason: z.string().nullable(),
+  statusReason: z.nullable(z.string()),
   /** Who referred this user (their code at sign-up). */
-  referredBy: z.object({ id: Id('user'), name: z.string() }).nullable(),
+  referredBy: z.nullable(z.object({ id: Id('user'), name: z.string() })),
 });
 
 // Fields the server owns: named explicitly so a client that sends one is told which field was refused
 // (a silently ignored `email` change would look like a success to the user).
-const serverOwned = (why: string) => z.never({ error: why }).optional();
+const serverOwned = (why: string) => z.optional(z.never({ error: why }));
 const refusedTopLevel = {
   id: serverOwned('is server-owned'),
   email: serverOwned('cannot be changed through the profile'),
@@ -59,50 +59,50 @@ const refusedTopLevel = {
   updatedAt: serverOwned('is server-owned'),
 };
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const Bio = z.string().check(z.trim(), z.maxLength(1000));
 /** `null` clears an optional field. */
-const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+const clearable = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
 
 export const UpdateProfileBody = z
   .strictObject({
-    name: text(100).optional(),
-    bio: clearable(z.string().trim().max(1000)),
-    profile: z
-      .strictObject({
+    name: z.optional(text(100)),
+    bio: clearable(Bio),
+    profile: z.optional(
+      z.strictObject({
         academicLevel: clearable(AcademicLevel),
         institution: clearable(text(200)),
         major: clearable(text(200)),
-        bio: clearable(z.string().trim().max(1000)),
-        preferences: z
-          .strictObject({ notifications: z.boolean(), emailUpdates: z.boolean(), theme: Theme })
-          .partial()
-          .optional(),
+        bio: clearable(Bio),
+        preferences: z.optional(z.partial(z.strictObject({ notifications: z.boolean(), emailUpdates: z.boolean(), theme: Theme }))),
         isComplete: serverOwned('is derived from academicLevel, institution and major'),
-      })
-      .optional(),
+      }),
+    ),
     ...refusedTopLevel,
   })
-  .refine((b) => b.bio === undefined || b.profile?.bio === undefined || b.bio === b.profile.bio, {
-    path: ['bio'],
-    error: 'given twice (top level and profile.bio) with different values',
-  })
-  .refine((b) => b.name !== undefined || b.bio !== undefined || (b.profile !== undefined && Object.values(b.profile).some((v) => v !== undefined)), {
-    path: ['body'],
-    error: 'nothing to update',
-  });
+  .check(
+    z.refine((b) => b.bio === undefined || b.profile?.bio === undefined || b.bio === b.profile.bio, {
+      path: ['bio'],
+      error: 'given twice (top level and profile.bio) with different values',
+    }),
+    z.refine((b) => b.name !== undefined || b.bio !== undefined || (b.profile !== undefined && Object.values(b.profile).some((v) => v !== undefined)), {
+      path: ['body'],
+      error: 'nothing to update',
+    }),
+  );
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const UserIdParams = z.object({ userId: Id('user') });
 
-export const UserListQuery = PageQuery.extend({
+export const UserListQuery = z.extend(PageQuery, {
   /** Case-insensitive substring of the name or e-mail. */
-  search: z.string().trim().max(100).optional(),
-  status: UserStatus.optional(),
+  search: z.optional(z.string().check(z.trim(), z.maxLength(100))),
+  status: z.optional(UserStatus),
 });
 
 export const UpdateStatusBody = z.strictObject({
   status: UserStatus,
-  reason: z.string().trim().max(500).optional(),
+  reason: z.optional(z.string().check(z.trim(), z.maxLength(500))),
 });
 
 export const usersRoutes = {
@@ -163,7 +163,7 @@ export const usersRoutes = {
     access: 'admin',
     rateLimit: 'general',
     summary: 'Users of one role (`role=student|admin`), newest first; same filters as /users/students',
-    query: UserListQuery.extend({ role: UserRole }),
+    query: z.extend(UserListQuery, { role: UserRole }),
     response: AdminUserView,
   }),
   getUser: defineRoute({

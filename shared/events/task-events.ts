@@ -5,7 +5,7 @@
 //
 //   import { subscribeToTaskEvents } from '#shared/events/task-events.ts';
 //   subscribeToTaskEvents(async (event) => { if (event.type === 'task.status_changed') ... });
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { TASK_STATUSES } from '../db/entities/task.ts';
 import { DELIVERABLE_STATUSES } from '../db/entities/deliverable.ts';
 
@@ -18,10 +18,10 @@ const Parties = {
   taskId: z.string(),
   taskTitle: z.string(),
   studentId: z.string(),
-  assignedAdminId: z.string().nullable(),
+  assignedAdminId: z.nullable(z.string()),
 };
 
-function event<T extends string, S extends z.ZodType>(type: T, schema: S) {
+function event<T extends string, S extends z.ZodMiniType>(type: T, schema: S) {
   return { type, schema };
 }
 
@@ -31,18 +31,18 @@ export const TaskEvents = {
     'task.status_changed',
     z.object({
       ...Parties,
-      from: TaskStatus.nullable(),
+      from: z.nullable(TaskStatus),
       to: TaskStatus,
       by: Actor,
-      reason: z.string().optional(),
-      feedback: z.string().optional(),
+      reason: z.optional(z.string()),
+      feedback: z.optional(z.string()),
       at: z.string(),
     }),
   ),
   /** A task was assigned (or reassigned) to an admin; `assignedAdminId` is the new one. */
   Assigned: event(
     'task.assigned',
-    z.object({ ...Parties, assignedAdminId: z.string(), previousAdminId: z.string().nullable(), by: Actor, at: z.string() }),
+    z.object({ ...Parties, assignedAdminId: z.string(), previousAdminId: z.nullable(z.string()), by: Actor, at: z.string() }),
   ),
   /**
    * An admin submitted files for a deliverable; they are now visible to the task's student, and the
@@ -50,7 +50,7 @@ export const TaskEvents = {
    */
   DeliverableSubmitted: event(
     'deliverable.submitted',
-    z.object({ ...Parties, deliverableId: z.string(), deliverableTitle: z.string(), fileIds: z.array(z.string()), notes: z.string().optional(), by: Actor, at: z.string() }),
+    z.object({ ...Parties, deliverableId: z.string(), deliverableTitle: z.string(), fileIds: z.array(z.string()), notes: z.optional(z.string()), by: Actor, at: z.string() }),
   ),
   /**
    * The task's student reviewed a submission awaiting approval: `approved: true` (status `completed`) or a
@@ -64,7 +64,7 @@ export const TaskEvents = {
       deliverableTitle: z.string(),
       approved: z.boolean(),
       status: DeliverableStatus,
-      feedback: z.string().optional(),
+      feedback: z.optional(z.string()),
       by: Actor,
       at: z.string(),
     }),
@@ -89,7 +89,7 @@ export function subscribeToTaskEvents(subscriber: TaskEventSubscriber): () => vo
   };
 }
 
-const byType = new Map<string, z.ZodType>(Object.values(TaskEvents).map((d) => [d.type, d.schema]));
+const byType = new Map<string, z.ZodMiniType>(Object.values(TaskEvents).map((d) => [d.type, d.schema]));
 
 /** Builds a typed event, e.g. `taskEvent('task.assigned', {...})`. */
 export function taskEvent<T extends TaskEventType>(type: T, data: TaskEventData<T>): TaskEvent {

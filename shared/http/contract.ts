@@ -1,6 +1,6 @@
 // The shape of an endpoint declaration. Each domain declares its routes once in shared/contract/<domain>.ts;
 // the CDK stack, the local gateway, the handlers and the tests all read those declarations.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -47,14 +47,14 @@ export interface RouteDef {
   access: Access;
   rateLimit: RateLimitClass;
   summary: string;
-  params?: z.ZodType;
-  query?: z.ZodType;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
   /** JSON body, or the non-file fields of a multipart body. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** Set when the route takes multipart/form-data (it may still accept JSON when `body` allows). */
   multipart?: MultipartSpec;
   /** Schema of `data` in the success envelope; checked in tests (VALIDATE_RESPONSES). */
-  response?: z.ZodType;
+  response?: z.ZodMiniType;
   /** Success status when the handler does not choose one. */
   successStatus?: number;
   /**
@@ -88,21 +88,21 @@ export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} $
 // ---- Shared schema pieces -------------------------------------------------------------------
 
 export const Id = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix} id`);
+  z.string().check(z.regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix} id`));
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
 /** `limit` (1-100, default 20), opaque `cursor`, and the spec's `page` (costs one read per skipped page). */
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(50).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(2048).optional(),
+  page: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(50))),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 export const Pagination = z.object({
-  limit: z.number().int(),
-  page: z.number().int().optional(),
-  nextCursor: z.string().nullable(),
+  limit: z.number().check(z.int()),
+  page: z.optional(z.number().check(z.int())),
+  nextCursor: z.nullable(z.string()),
   hasMore: z.boolean(),
 });
 export type Pagination = z.infer<typeof Pagination>;
@@ -128,21 +128,22 @@ const DATE_MESSAGE = 'must be a date (YYYY-MM-DD) or an ISO-8601 time such as 20
  * date-only end includes its whole day (23:59:59.999Z). Every route that takes a date range uses these two.
  */
 const dateBound = (edge: 'start' | 'end') =>
-  z.string().transform((value, ctx) => {
-    const day = calendarDay(value);
-    if (day) return new Date(day.getTime() + (edge === 'end' ? 86_400_000 - 1 : 0)).toISOString();
-    if (IsoDateTime.safeParse(value).success) return new Date(value).toISOString();
-    ctx.addIssue({ code: 'custom', message: DATE_MESSAGE });
-    return z.NEVER;
-  });
+  z.pipe(
+    // `abort`: a range check on the object must not compare the unparsed text.
+    z.string().check(z.refine((value) => calendarDay(value) !== undefined || IsoDateTime.safeParse(value).success, { error: DATE_MESSAGE, abort: true })),
+    z.transform((value: string) => {
+      const day = calendarDay(value);
+      return day ? new Date(day.getTime() + (edge === 'end' ? 86_400_000 - 1 : 0)).toISOString() : new Date(value).toISOString();
+    }),
+  );
 export const DateFrom = dateBound('start');
 export const DateTo = dateBound('end');
 
 /** `dateFrom`/`dateTo` for a query schema; pair with `refineDateRange` so an inverted range is a 400. */
-export const DateRangeQuery = z.object({ dateFrom: DateFrom.optional(), dateTo: DateTo.optional() });
+export const DateRangeQuery = z.object({ dateFrom: z.optional(DateFrom), dateTo: z.optional(DateTo) });
 
 /** Refinement: `dateFrom` must not be after `dateTo`. */
-export function refineDateRange(range: { dateFrom?: string; dateTo?: string }, ctx: z.RefinementCtx): void {
+export function refineDateRange(range: { dateFrom?: string; dateTo?: string }, ctx: z.core.$RefinementCtx): void {
   if (range.dateFrom && range.dateTo && range.dateFrom > range.dateTo) {
     ctx.addIssue({ code: 'custom', path: ['dateTo'], message: 'must not be before dateFrom' });
   }

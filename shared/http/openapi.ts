@@ -1,5 +1,5 @@
 // Builds the OpenAPI 3.1 document from the contract, so the published API description cannot drift from the routes.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { RouteDef } from './contract.ts';
 
 const ErrorEnvelope = {
@@ -17,7 +17,7 @@ const ErrorEnvelope = {
   },
 };
 
-function schemaOf(schema: z.ZodType | undefined, io: 'input' | 'output') {
+function schemaOf(schema: z.ZodMiniType | undefined, io: 'input' | 'output') {
   if (!schema) return undefined;
   try {
     return z.toJSONSchema(schema, { io, unrepresentable: 'any' });

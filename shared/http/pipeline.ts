@@ -3,7 +3,7 @@
 // the route's implementation, under its Idempotency-Key when the contract declares the route `idempotent`.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config.ts';
 import { getDb } from '../db/client.ts';
@@ -17,7 +17,7 @@ import type { MultipartBody, UploadedFile } from './multipart.ts';
 import { consumeRateLimit, limitFor } from './rate-limit.ts';
 import { HttpReply, reply } from './reply.ts';
 
-type Infer<S> = S extends z.ZodType ? z.infer<S> : Record<string, never>;
+type Infer<S> = S extends z.ZodMiniType ? z.infer<S> : Record<string, never>;
 
 export interface RequestInfo {
   id: string;
@@ -41,12 +41,12 @@ export interface RouteInput<D extends RouteDef> {
 
 export type RouteImplementation<D extends RouteDef> = (
   input: RouteInput<D>,
-) => Promise<(D['response'] extends z.ZodType ? z.input<D['response']> | z.input<D['response']>[] : unknown) | HttpReply>;
+) => Promise<(D['response'] extends z.ZodMiniType ? z.input<D['response']> | z.input<D['response']>[] : unknown) | HttpReply>;
 
 /** The route's answer data, rebuilt for a retry from the ids the first request stored. */
 export type ReplayImplementation<D extends RouteDef> = (
   input: RouteInput<D> & { resourceIds: string[] },
-) => Promise<D['response'] extends z.ZodType ? z.input<D['response']> : unknown>;
+) => Promise<D['response'] extends z.ZodMiniType ? z.input<D['response']> : unknown>;
 
 /** What an `idempotent` route implements: the request itself, and how to answer a retry of it. */
 export interface IdempotentRouteImplementation<D extends RouteDef> {
@@ -109,7 +109,7 @@ export function errorEnvelope(err: AppError, requestId: string): HttpResult {
 }
 
 /** First zod issue as the spec's `details: { field, issue }`. */
-export function zodToAppError(error: z.ZodError, where: 'params' | 'query' | 'body'): AppError {
+export function zodToAppError(error: z.core.$ZodError, where: 'params' | 'query' | 'body'): AppError {
   const issue = error.issues[0];
   const field = issue.path.length ? issue.path.join('.') : where;
   const message = `Invalid ${where === 'params' ? 'path parameter' : where === 'query' ? 'query parameter' : 'input'} "${field}": ${issue.message}`;
@@ -171,7 +171,7 @@ function withoutEmptyValues(query: Record<string, string | undefined> | undefine
   return Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }
 
-function parseWith<S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body') {
+function parseWith<S extends z.ZodMiniType | undefined>(schema: S, value: unknown, where: 'params' | 'query' | 'body') {
   if (!schema) return {};
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw zodToAppError(result.error, where);
@@ -277,7 +277,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     const isJson = /json/i.test(out.headers['Content-Type'] ?? '');
     if (config.VALIDATE_RESPONSES && route.response && out.body && isJson && out.statusCode < 300) {
       const data = JSON.parse(out.body).data;
-      const check = Array.isArray(data) && !(route.response instanceof z.ZodArray) ? z.array(route.response).safeParse(data) : route.response.safeParse(data);
+      const check = Array.isArray(data) && !(route.response instanceof z.ZodMiniArray) ? z.array(route.response).safeParse(data) : route.response.safeParse(data);
       if (!check.success) {
         throw new Error(`Response of ${routeKey(route)} breaks its contract: ${JSON.stringify(check.error.issues.slice(0, 3))}`);
       }

@@ -1,6 +1,6 @@
 // What clients may send over the WebSocket, and the API Gateway routes that follow from it. The CDK stack
 // creates one route per entry of `websocketRouteKeys`; the local emulator selects routes from the same list.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** API Gateway selects the route from this expression; a frame without a known `action` goes to `$default`. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
@@ -9,7 +9,7 @@ export const ClientActions = {
   /** Keep-alive: API Gateway drops a connection idle for 10 minutes. Answered with `pong`. */
   ping: z.object({ action: z.literal('ping') }),
   /** Typing indicator for one chat; relayed as `chat.typing` to the chat's other participants. */
-  'chat.typing': z.object({ action: z.literal('chat.typing'), chatId: z.string().min(1).max(64), isTyping: z.boolean() }),
+  'chat.typing': z.object({ action: z.literal('chat.typing'), chatId: z.string().check(z.minLength(1), z.maxLength(64)), isTyping: z.boolean() }),
 } as const;
 
 export type ClientActionName = keyof typeof ClientActions;

@@ -1,7 +1,7 @@
 // Every frame the server sends over the WebSocket, defined once (name + zod schema of `data`): publishers
 // (push module, domains) and the tests import these definitions, so a frame's shape cannot drift.
 // Frame on the wire: `{ "type": "chat.message", "data": { ... } }`.
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** What a published event looks like before it is serialized. */
 export interface ServerEvent<T extends string = string, D = unknown> {
@@ -9,23 +9,23 @@ export interface ServerEvent<T extends string = string, D = unknown> {
   data: D;
 }
 
-export interface EventDefinition<T extends string, S extends z.ZodType> {
+export interface EventDefinition<T extends string, S extends z.ZodMiniType> {
   type: T;
   schema: S;
   /** Builds a frame, typed by the schema (the publisher's side). */
   (data: z.input<S>): ServerEvent<T, z.input<S>>;
 }
 
-function event<T extends string, S extends z.ZodType>(type: T, schema: S): EventDefinition<T, S> {
+function event<T extends string, S extends z.ZodMiniType>(type: T, schema: S): EventDefinition<T, S> {
   const build = (data: z.input<S>) => ({ type, data });
   return Object.assign(build, { type, schema }) as EventDefinition<T, S>;
 }
 
-// Domain payloads stay open (`.loose()`): the domain owning a payload (chats, notifications, tasks, ...)
+// Domain payloads stay open (`z.looseObject`): the domain owning a payload (chats, notifications, tasks, ...)
 // defines the full shape; this file pins what every client may rely on to route the event.
 
 /** A chat message as the chats domain serializes it; deleted messages arrive as tombstones. */
-const ChatMessagePayload = z.object({ id: z.string(), chatId: z.string() }).loose();
+const ChatMessagePayload = z.looseObject({ id: z.string(), chatId: z.string() });
 
 export const Events = {
   /** A message was created, edited or deleted in a chat the recipient takes part in. */
@@ -38,22 +38,22 @@ export const Events = {
   /** A notification was stored for the recipient (the same object GET /notifications lists). */
   NotificationNew: event(
     'notification.new',
-    z.object({ id: z.string(), type: z.string(), title: z.string(), message: z.string(), createdAt: z.string() }).loose(),
+    z.looseObject({ id: z.string(), type: z.string(), title: z.string(), message: z.string(), createdAt: z.string() }),
   ),
   /** A task's status moved (sent to its student and assigned admin). */
   TaskStatusChanged: event(
     'task.status_changed',
-    z.object({ taskId: z.string(), status: z.string(), previousStatus: z.string().optional() }).loose(),
+    z.looseObject({ taskId: z.string(), status: z.string(), previousStatus: z.optional(z.string()) }),
   ),
   /** A meeting is about to start (sent by the scheduled reminder). */
-  MeetingReminder: event('meeting.reminder', z.object({ meetingId: z.string() }).loose()),
+  MeetingReminder: event('meeting.reminder', z.looseObject({ meetingId: z.string() })),
   /** An admin broadcast, pushed once to everyone connected in its audience. */
   SystemAnnouncement: event(
     'system.announcement',
-    z.object({ id: z.string(), title: z.string(), message: z.string(), targetAudience: z.enum(['all', 'students', 'admins']) }).loose(),
+    z.looseObject({ id: z.string(), title: z.string(), message: z.string(), targetAudience: z.enum(['all', 'students', 'admins']) }),
   ),
   /** Answer to the client's `{"action":"ping"}` keep-alive. */
-  Pong: event('pong', z.object({ time: z.string() }).optional()),
+  Pong: event('pong', z.optional(z.object({ time: z.string() }))),
   /**
    * The server is about to close this connection, and why. `signed_out` / `session_ended` / `suspended`: do not
    * reconnect with the same access token (sign in again); `connection_limit`: the account has too many open
@@ -70,8 +70,8 @@ export const Events = {
       code: z.string(),
       message: z.string(),
       /** The action the client sent, when it could be read. */
-      action: z.string().optional(),
-      details: z.record(z.string(), z.unknown()).optional(),
+      action: z.optional(z.string()),
+      details: z.optional(z.record(z.string(), z.unknown())),
     }),
   ),
 } as const;
@@ -100,4 +100,4 @@ export function checkEvent(e: { type: string; data?: unknown }): { ok: true } | 
 }
 
 /** The wire frame schema, for clients and tests that read frames: `{ type, data }`. */
-export const ServerFrame = z.object({ type: z.enum(serverEventTypes as [ServerEventType, ...ServerEventType[]]), data: z.unknown().optional() });
+export const ServerFrame = z.object({ type: z.enum(serverEventTypes as [ServerEventType, ...ServerEventType[]]), data: z.optional(z.unknown()) });

@@ -20,6 +20,7 @@ import type { RouteDef } from '../../shared/http/contract.ts';
 import { buildTestStack, contractCoveringEveryGroup } from './fixture.ts';
 import { build } from 'esbuild';
 import { lambdaBundleOptions } from '../../bin/bench/bundle.ts';
+import { budgetOf } from '../../bin/bench/budgets.ts';
 import { copyBundleSideFiles } from '../../infra/bundling.ts';
 import { allRoutes, functionNames } from '../../shared/contract/index.ts';
 import { createHttpHandler } from '../../shared/http/pipeline.ts';
@@ -66,25 +67,47 @@ describe('a project function bundle', () => {
 });
 
 describe('what each function bundles', () => {
-  /** The node_modules packages an esbuild bundle of functions/<fn>/handler.ts pulls in (the Lambda bundling options). */
-  const packagesCache = new Map<string, Promise<Set<string>>>();
-  /** Bundled once per function for every check here (each build takes seconds on this machine). */
-  function packagesIn(fn: string): Promise<Set<string>> {
-    if (!packagesCache.has(fn)) packagesCache.set(fn, bundledPackages(fn));
-    return packagesCache.get(fn)!;
+  const builds = new Map<string, Promise<{ inputs: string[]; bytes: number }>>();
+  /**
+   * The files an esbuild bundle of functions/<fn>/handler.ts (or of `entry`) is made of, and its size, with the
+   * Lambda bundling options; built once per function.
+   */
+  function buildOf(fn: string, entry = defaultHandlerEntry(fn)): Promise<{ inputs: string[]; bytes: number }> {
+    if (!builds.has(fn)) {
+      const out = build({
+        ...lambdaBundleOptions,
+        absWorkingDir: PROJECT_ROOT,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        entryPoints: [entry],
+        outfile: join(tmpdir(), `bundle-check-${fn}.mjs`),
+        write: false,
+        metafile: true,
+      });
+      builds.set(
+        fn,
+        out.then((o) => ({ inputs: Object.keys(o.metafile.inputs), bytes: o.outputFiles.find((f) => f.path.endsWith('.mjs'))!.contents.length })),
+      );
+    }
+    return builds.get(fn)!;
   }
-  async function bundledPackages(fn: string): Promise<Set<string>> {
-    const out = await build({
-      ...lambdaBundleOptions,
-      absWorkingDir: PROJECT_ROOT,
-      tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-      entryPoints: [defaultHandlerEntry(fn)],
-      outfile: join(tmpdir(), `bundle-check-${fn}.mjs`),
-      write: false,
-      metafile: true,
-    });
-    return new Set(Object.keys(out.metafile.inputs).flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1] ?? []));
+  const inputsOf = async (fn: string) => (await buildOf(fn)).inputs;
+  /** The node_modules packages the function's bundle pulls in. */
+  async function packagesIn(fn: string): Promise<Set<string>> {
+    return new Set((await inputsOf(fn)).flatMap((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1] ?? []));
   }
+
+  it('every bundle is within its cold-start budget: at most 1.5x the bare one-GetItem handler, bundled the same way (bin/bench/budgets.ts)', async () => {
+    // Bytes, unlike import times, do not depend on the machine's load, so this half of the budget is a test;
+    // `npm run bench` measures the import-time half against the same baseline.
+    const bare = await buildOf('bare-handler', join(PROJECT_ROOT, 'bin/bench/bare-handler.ts'));
+    const everyFunction = [...new Set([...functionNames, ...nonHttpFunctionNames])].filter((fn) => existsSync(defaultHandlerEntry(fn)));
+    const over: string[] = [];
+    for (const fn of everyFunction) {
+      const ratio = (await buildOf(fn)).bytes / bare.bytes;
+      if (ratio > budgetOf(fn).bundle) over.push(`${fn}: ${ratio.toFixed(2)}x (budget ${budgetOf(fn).bundle}x)`);
+    }
+    expect(over).toEqual([]);
+  }, 240_000);
 
   it('the reports bundle, with its side files, renders a PDF in a fresh Node.js process (PDFKit finds its fonts)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradhelper-pdf-bundle-'));
@@ -136,6 +159,18 @@ describe('what each function bundles', () => {
       if (packages.has('pdfkit') || packages.has('fontkit')) carrying.push(fn);
     }
     expect(carrying).toEqual([]);
+  }, 120_000);
+
+  it('no bundle carries classic zod: runtime code validates with zod/mini through shared/zod.ts', async () => {
+    // Classic zod's schemas are classes with every method on them, so esbuild cannot drop any of it: one import of
+    // 'zod' anywhere in a function's graph adds ~60 KiB of minified code that V8 compiles on every cold start.
+    const carrying = [];
+    for (const fn of [...functionNames, ...nonHttpFunctionNames].filter((f) => existsSync(defaultHandlerEntry(f)))) {
+      const classic = (await inputsOf(fn)).filter((p) => /node_modules\/zod\/(v4\/classic|v3)\//.test(p));
+      if (classic.length) carrying.push(`${fn}: ${classic[0]}`);
+    }
+    expect(carrying).toEqual([]);
+    expect(await inputsOf('tasks')).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/zod\/v4\/mini\//), expect.stringMatching(/node_modules\/zod\/v4\/locales\/en\.js$/)]));
   }, 120_000);
 });
 

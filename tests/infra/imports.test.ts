@@ -55,3 +55,18 @@ describe('infra/ module imports', () => {
     expect(cycle?.map((f) => relative(PROJECT_ROOT, f)).join(' -> ')).toBeUndefined();
   });
 });
+
+describe('zod in runtime code (shared/, functions/)', () => {
+  // Everything there can end up in a Lambda bundle. shared/zod.ts is zod/mini with English messages configured:
+  // importing 'zod' (classic) would put all of classic zod back into the bundle, and importing 'zod/mini' past
+  // shared/zod.ts could parse before the English messages are set (mini has no default locale).
+  it('is imported through shared/zod.ts only', () => {
+    const runtime = [join(PROJECT_ROOT, 'shared'), join(PROJECT_ROOT, 'functions')].flatMap(tsFiles);
+    expect(runtime.length).toBeGreaterThan(50);
+    const direct = runtime
+      .filter((file) => file !== join(PROJECT_ROOT, 'shared/zod.ts'))
+      .filter((file) => /^\s*(?:import|export)\s[^'"]*?from\s+['"]zod(?:\/[^'"]*)?['"]/m.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(PROJECT_ROOT, file));
+    expect(direct).toEqual([]);
+  });
+});

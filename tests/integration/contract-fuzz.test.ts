@@ -5,7 +5,7 @@
 // Routes added later are covered by being in the contract.
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey, type RouteDef } from '../../shared/http/contract.ts';
 import { useTestStack } from '../support/stack.ts';
@@ -48,7 +48,7 @@ const deeplyNested = fc.integer({ min: 50, max: 3000 }).map((depth) => '['.repea
 
 /** A body for the route: hostile JSON built on the route's own field names, raw broken text, or broken multipart. */
 function bodyFor(route: RouteDef): fc.Arbitrary<{ contentType?: string; body?: string }> {
-  const fields = Object.keys(((route.body as z.ZodObject | undefined)?.shape as object | undefined) ?? {});
+  const fields = Object.keys(((route.body as z.ZodMiniObject | undefined)?.shape as object | undefined) ?? {});
   const ownFields = fields.length
     ? fc.dictionary(fc.constantFrom(...fields), hostileJson, { maxKeys: fields.length }).map((o) => JSON.stringify(o))
     : fc.constant('{}');
@@ -68,7 +68,7 @@ function bodyFor(route: RouteDef): fc.Arbitrary<{ contentType?: string; body?: s
 
 /** A query with the route's own parameter names (and stray ones) set to odd values, repeated keys included. */
 function queryFor(route: RouteDef): fc.Arbitrary<string> {
-  const names = Object.keys(((route.query as z.ZodObject | undefined)?.shape as object | undefined) ?? {});
+  const names = Object.keys(((route.query as z.ZodMiniObject | undefined)?.shape as object | undefined) ?? {});
   const name = names.length ? fc.oneof(fc.constantFrom(...names), pollutionKey, fc.string({ maxLength: 8 })) : fc.oneof(pollutionKey, fc.string({ maxLength: 8 }));
   return fc.array(fc.tuple(name, oddString), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString());
 }

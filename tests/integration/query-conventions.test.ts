@@ -1,7 +1,7 @@
 // Query-string conventions a browser-built frontend relies on: an empty parameter (`?status=&search=`, as
 // forms send unfilled fields) means "no filter" on every route that takes a query.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey } from '../../shared/http/contract.ts';
 import { useTestStack } from '../support/stack.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 const withQuery = allRoutes.filter((r) => r.query);
-const queryFields = (schema: z.ZodType) => Object.keys((schema as z.ZodObject).shape ?? {});
+const queryFields = (schema: z.ZodMiniType) => Object.keys((schema as z.ZodMiniObject).shape ?? {});
 
 describe('an empty query parameter means no filter', () => {
   it.each(withQuery.map((r) => [routeKey(r), r] as const))('%s accepts every one of its parameters empty, all at once', async (_key, route) => {

@@ -1,6 +1,6 @@
 // Contract-walking helpers for tests that exercise every route: a concrete path that gets past the path
 // check, and the token of a caller the route's guard lets in.
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { RouteDef } from '../../shared/http/contract.ts';
 import { newId, type IdPrefix } from '../../shared/ids.ts';
 import type { Actor } from './users.ts';
@@ -10,7 +10,7 @@ const PREFIXES: IdPrefix[] = ['user', 'task', 'deliv', 'file', 'chat', 'msg', 'n
 /** The route's path with a well-formed (unknown) id in each parameter, so a request reaches the query and body checks. */
 export function concretePath(route: RouteDef): string {
   return route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-    const field = (route.params as z.ZodObject | undefined)?.shape?.[name] as z.ZodType | undefined;
+    const field = (route.params as z.ZodMiniObject | undefined)?.shape?.[name] as z.ZodMiniType | undefined;
     return PREFIXES.map((p) => newId(p)).find((candidate) => field?.safeParse(candidate).success) ?? 'x';
   });
 }

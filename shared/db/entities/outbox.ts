@@ -1,7 +1,7 @@
 // Outgoing mail waiting in the table: one item per message, written in the same transaction as the change
 // that caused it (shared/mail/outbox.ts), sent by the mailer function when the table's stream delivers the
 // item's INSERT (functions/mailer/), then marked sent. TTL removes it after a week, sent or not.
-import * as z from 'zod';
+import * as z from '../../zod.ts';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../client.ts';
 import { isConditionFailed } from '../errors.ts';
@@ -18,22 +18,22 @@ export const OUTBOX_SK = 'MAIL';
 export const OUTBOX_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export const OutboxMail = z.object({
-  id: z.string().min(1),
-  to: z.string().min(3),
+  id: z.string().check(z.minLength(1)),
+  to: z.string().check(z.minLength(3)),
   subject: z.string(),
   text: z.string(),
-  html: z.string().optional(),
+  html: z.optional(z.string()),
   createdAt: z.string(),
-  expiresAt: z.number().int(),
+  expiresAt: z.number().check(z.int()),
   /** Set once the message was handed to SES (or written to the local outbox folder). */
-  sentAt: z.string().optional(),
+  sentAt: z.optional(z.string()),
   /** SES's id of the sent message. */
-  providerMessageId: z.string().optional(),
+  providerMessageId: z.optional(z.string()),
   /** Set when SES refused the message for good (a bad address): it is not retried. */
-  failedAt: z.string().optional(),
-  failure: z.string().optional(),
+  failedAt: z.optional(z.string()),
+  failure: z.optional(z.string()),
   /** Set by an operator to send an item again (docs/deploy.md); removed by the mark that follows. */
-  redriveAt: z.string().optional(),
+  redriveAt: z.optional(z.string()),
 });
 export type OutboxMail = z.infer<typeof OutboxMail>;
 
