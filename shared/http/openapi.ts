@@ -1,6 +1,6 @@
 // Builds the OpenAPI 3.1 document from the contract, so the published API description cannot drift from the routes.
 // The contract gives the shapes (zod schemas, access, rate-limit class, idempotency); the documentation modules
-// (shared/contract/reference/, never bundled into a function) give the words: descriptions, spec examples, the
+// (shared/contract/docs/, never bundled into a function) give the words: descriptions, spec examples, the
 // errors a route adds to the ones its shape implies. Only `z.toJSONSchema` is called on contract schemas, which
 // reads classic and zod/mini schemas alike.
 import * as z from 'zod';
@@ -24,7 +24,7 @@ export interface SuccessDoc {
   alternatives?: Record<string, { schema: JsonSchema; example?: unknown }>;
 }
 
-/** The documentation of one route, keyed by its route key (`'POST /tasks'`) in shared/contract/reference/. */
+/** The documentation of one route, keyed by its route key (`'POST /tasks'`) in shared/contract/docs/. */
 export interface RouteDoc {
   /** Markdown: what the route does, its rules, what it costs. */
   description: string;
@@ -243,7 +243,8 @@ function successResponse(route: RouteDef, doc: RouteDoc | undefined) {
   }
   const item = schemaOf(route.response, 'output');
   const paged = isPaged(route, doc, schemaOf(route.query, 'input'));
-  const data = paged ? { type: 'array', items: item ?? {} } : (item ?? {});
+  // A paged route declares its item (or, for some, the array itself) as `response`.
+  const data = paged && item?.type !== 'array' ? { type: 'array', items: item ?? {} } : (item ?? {});
   const dataExample = overlay(exampleOf(data), paged && doc?.responseExample !== undefined && !Array.isArray(doc.responseExample) ? [doc.responseExample] : doc?.responseExample);
   const example = {
     success: true,
