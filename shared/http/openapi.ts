@@ -20,6 +20,8 @@ export interface SuccessDoc {
   example?: unknown;
   /** A 3xx answer: what `Location` points at. */
   location?: string;
+  /** Another status the same answer may come with (a get-or-create: 201 when created, 200 after). */
+  alsoStatus?: number;
   /** Further media types the same status may answer with. */
   alternatives?: Record<string, { schema: JsonSchema; example?: unknown }>;
 }
@@ -37,6 +39,10 @@ export interface RouteDoc {
   /** Errors this route gives beyond the ones its shape implies, or the reason for an implied one, by status. */
   errors?: Partial<Record<ErrorStatus, string>>;
   success?: SuccessDoc;
+  /** `data` is an array of `response` items without pagination (a short list such as the active announcements). */
+  array?: boolean;
+  /** Top-level members of the success envelope beside `data` and `pagination` (e.g. `unreadCount`). */
+  envelopeExtras?: Record<string, { schema: JsonSchema; example: unknown }>;
   /** A multipart route that also takes its `body` as JSON (e.g. file ids instead of files). */
   alsoJson?: boolean;
   /** The success answer is a page: `data` is an array of `response` items plus `pagination`. Default: the query takes `cursor`. */
@@ -190,7 +196,7 @@ export function errorStatusesOf(route: RouteDef, doc: RouteDoc | undefined): Map
   out.set(503, 'The database is throttling requests (retry after `Retry-After` seconds, with the same `Idempotency-Key` for creates).');
   for (const [status, why] of Object.entries(doc?.errors ?? {})) {
     const s = Number(status) as ErrorStatus;
-    out.set(s, out.has(s) && s !== 403 && s !== 409 ? `${out.get(s)} ${why}` : why);
+    out.set(s, out.has(s) ? `${out.get(s)} ${why}` : why);
   }
   return new Map([...out].sort(([a], [b]) => a - b));
 }
@@ -244,12 +250,15 @@ function successResponse(route: RouteDef, doc: RouteDoc | undefined) {
   const item = schemaOf(route.response, 'output');
   const paged = isPaged(route, doc, schemaOf(route.query, 'input'));
   // A paged route declares its item (or, for some, the array itself) as `response`.
-  const data = paged && item?.type !== 'array' ? { type: 'array', items: item ?? {} } : (item ?? {});
-  const dataExample = overlay(exampleOf(data), paged && doc?.responseExample !== undefined && !Array.isArray(doc.responseExample) ? [doc.responseExample] : doc?.responseExample);
+  const list = (paged || doc?.array) && item?.type !== 'array';
+  const data = list ? { type: 'array', items: item ?? {} } : (item ?? {});
+  const dataExample = overlay(exampleOf(data), list && doc?.responseExample !== undefined && !Array.isArray(doc.responseExample) ? [doc.responseExample] : doc?.responseExample);
+  const extras = Object.entries(doc?.envelopeExtras ?? {});
   const example = {
     success: true,
     data: dataExample,
     ...(paged ? { pagination: { limit: 20, nextCursor: 'eyJwayI6IlRBU0sjMDFKSEszVjdROVpQNE0yWDhXNVQ2UjBCQ0QifQ', hasMore: true } } : {}),
+    ...Object.fromEntries(extras.map(([name, extra]) => [name, extra.example])),
   };
   return [
     status,
@@ -260,8 +269,13 @@ function successResponse(route: RouteDef, doc: RouteDoc | undefined) {
         'application/json': {
           schema: {
             type: 'object',
-            required: paged ? ['success', 'data', 'pagination'] : ['success', 'data'],
-            properties: { success: { const: true }, data, ...(paged ? { pagination: { $ref: '#/components/schemas/Pagination' } } : {}) },
+            required: ['success', 'data', ...(paged ? ['pagination'] : []), ...extras.map(([name]) => name)],
+            properties: {
+              success: { const: true },
+              data,
+              ...(paged ? { pagination: { $ref: '#/components/schemas/Pagination' } } : {}),
+              ...Object.fromEntries(extras.map(([name, extra]) => [name, extra.schema])),
+            },
           },
           example,
         },
@@ -306,7 +320,7 @@ export function buildOperation(route: RouteDef, reference?: ApiReference) {
     'x-rate-limit': route.rateLimit,
     security: route.access === 'public' ? [] : [{ bearer: [] }],
     parameters: parametersOf(route, doc),
-    responses: { [status]: success, ...errors },
+    responses: { [status]: success, ...(doc?.success?.alsoStatus ? { [String(doc.success.alsoStatus)]: success } : {}), ...errors },
   };
   if (body || route.multipart) {
     const example = requestExampleOf(route, doc);

@@ -7,7 +7,7 @@ export const profileExample = {
   name: 'John Doe',
   email: 'user@example.com',
   role: 'student',
-  avatar: `https://api.gradhelper.com/v1/users/${exampleId('user')}/avatar?v=1736935200000`,
+  avatar: `https://api.gradhelper.com/v1/users/${exampleId('user')}/avatar?v=01JHK3V7Q9ZP4M2X8W5T6R0BCD`,
   profile: {
     isComplete: true,
     academicLevel: 'undergraduate',
