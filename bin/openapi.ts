@@ -1,7 +1,7 @@
 // `npm run openapi`: writes docs/openapi.json (HTTP API) and docs/asyncapi.json (WebSocket API) from the contract
 // and its documentation modules. tests/contract/openapi.test.ts checks both files are up to date and lint clean.
 import { writeFileSync } from 'node:fs';
-import { buildDocuments } from '../shared/contract/reference/documents.ts';
+import { buildDocuments } from '../shared/contract/docs/documents.ts';
 
 const { openapi, asyncapi } = buildDocuments();
 writeFileSync('docs/openapi.json', JSON.stringify(openapi, null, 2) + '\n');
