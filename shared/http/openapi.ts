@@ -57,6 +57,11 @@ export interface ApiReference {
   docs: Record<string, RouteDoc>;
   /** Markdown for `info.description`. */
   description: string;
+  /**
+   * Names for response schemas many routes share (`TaskDetail` -> `Task`): they become components/schemas, so
+   * typed clients get one named type and the document one copy.
+   */
+  schemaNames?: Map<z.ZodType, string>;
 }
 
 const codeByStatus: Record<ErrorStatus, ErrorCode> = {
@@ -70,6 +75,8 @@ const codeByStatus: Record<ErrorStatus, ErrorCode> = {
   500: 'INTERNAL_SERVER_ERROR',
   503: 'SERVICE_UNAVAILABLE',
 };
+
+const ERROR_STATUSES = Object.keys(codeByStatus).map(Number) as ErrorStatus[];
 
 const errorMessages: Record<ErrorStatus, { message: string; details?: Record<string, unknown> }> = {
   400: { message: 'Invalid input "email": Invalid email address', details: { field: 'email', issue: 'Invalid email address' } },
@@ -118,11 +125,26 @@ const errorEnvelope = (code: ErrorCode) => ({
 const retryAfterHeader = { $ref: '#/components/headers/Retry-After' };
 const requestIdHeader = { $ref: '#/components/headers/X-Request-Id' };
 
+/**
+ * zod spells `format: date-time` out as a 300-character `pattern` as well, on every time field; the format says
+ * the same to readers and generators, and without the copies the document is a fraction of its size.
+ */
+function withoutFormatPatterns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutFormatPatterns);
+  if (!node || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'pattern' && (node as JsonSchema).format === 'date-time') continue;
+    out[key] = withoutFormatPatterns(value);
+  }
+  return out;
+}
+
 function schemaOf(schema: z.ZodType | undefined, io: 'input' | 'output'): JsonSchema | undefined {
   if (!schema) return undefined;
   try {
     const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-    return json;
+    return withoutFormatPatterns(json) as JsonSchema;
   } catch {
     return {};
   }
@@ -178,22 +200,35 @@ function parametersOf(route: RouteDef, doc: RouteDoc | undefined) {
 }
 
 /** The errors a route can give, from its shape, plus the ones its documentation adds; each status with why. */
+/** What each error means wherever it comes from: the shared responses' descriptions. */
+const GENERIC_REASON: Record<ErrorStatus, string> = {
+  400: 'A path parameter, query parameter or body field is invalid: `details.field` names it, `details.issue` says why.',
+  401: 'No access token, or an invalid or expired one: refresh it (`POST /auth/refresh`) and retry.',
+  403: 'The caller may not do this.',
+  404: 'No such resource, or not one the caller may see.',
+  409: 'The `Idempotency-Key` was used with another request, or its first request is still running (`Retry-After`).',
+  413: 'A file is larger than the route allows, the request is over its size limit, or (uploads) the student is over the storage quota.',
+  429: 'Over the rate limit; wait `Retry-After` seconds.',
+  500: 'An unexpected error; logged with the request id.',
+  503: 'The database is throttling requests (retry after `Retry-After` seconds, with the same `Idempotency-Key` for creates).',
+};
+
 export function errorStatusesOf(route: RouteDef, doc: RouteDoc | undefined): Map<ErrorStatus, string> {
   const out = new Map<ErrorStatus, string>();
   const ids = pathIdsOf(route);
   const takesInput = ids.length > 0 || route.query || route.body || route.multipart || route.rawBody;
-  if (takesInput) out.set(400, 'A path parameter, query parameter or body field is invalid: `details.field` names it, `details.issue` says why.');
-  if (route.access !== 'public') out.set(401, 'No access token, or an invalid or expired one: refresh it (`POST /auth/refresh`) and retry.');
+  if (takesInput) out.set(400, GENERIC_REASON[400]);
+  if (route.access !== 'public') out.set(401, GENERIC_REASON[401]);
   if (route.access === 'admin' || route.access === 'student') out.set(403, `Only ${route.access}s may call this route.`);
   if (ids.length > 0) out.set(404, `No such ${ids.map((id) => id.replace(/Id$/, '')).join(' or ')}, or not one the caller may see.`);
-  if (route.idempotent) out.set(409, 'The `Idempotency-Key` was used with another request, or its first request is still running (`Retry-After`).');
-  if (route.multipart) out.set(413, 'A file is larger than the route allows, the request is over its size limit, or (uploads) the student is over the storage quota.');
+  if (route.idempotent) out.set(409, GENERIC_REASON[409]);
+  if (route.multipart) out.set(413, GENERIC_REASON[413]);
   if (route.rateLimit !== 'none') {
     const per = route.rateLimit === 'auth' || route.rateLimit === 'session' ? 'IP address' : 'user';
-    out.set(429, `Over the \`${route.rateLimit}\` rate limit (per ${per}); wait for \`Retry-After\` seconds.`);
+    out.set(429, `Over the \`${route.rateLimit}\` rate limit (per ${per}); wait \`Retry-After\` seconds.`);
   }
-  out.set(500, 'An unexpected error; logged with the request id.');
-  out.set(503, 'The database is throttling requests (retry after `Retry-After` seconds, with the same `Idempotency-Key` for creates).');
+  out.set(500, GENERIC_REASON[500]);
+  out.set(503, GENERIC_REASON[503]);
   for (const [status, why] of Object.entries(doc?.errors ?? {})) {
     const s = Number(status) as ErrorStatus;
     out.set(s, out.has(s) ? `${out.get(s)} ${why}` : why);
@@ -201,26 +236,27 @@ export function errorStatusesOf(route: RouteDef, doc: RouteDoc | undefined): Map
   return new Map([...out].sort(([a], [b]) => a - b));
 }
 
-function errorResponse(route: RouteDef, status: ErrorStatus, why: string) {
+/** The shared error response of one status (components/responses), with an example of its envelope. */
+function errorComponent(status: ErrorStatus) {
   const code = codeByStatus[status];
   const { message, details } = errorMessages[status];
-  const example = {
-    success: false,
-    error: { code, message, ...(details ? { details } : {}) },
-    timestamp: EXAMPLE_TIME,
-    requestId: 'req_3f1c8a9e-52b4-4c27-9d0e-7a1b2c3d4e5f',
-  };
   return {
-    description: `\`${code}\`: ${why}`,
-    headers: { 'X-Request-Id': requestIdHeader, ...(status === 429 || status === 503 || (status === 409 && route.idempotent) ? { 'Retry-After': retryAfterHeader } : {}) },
+    description: `\`${code}\`: ${GENERIC_REASON[status]}`,
+    headers: { 'X-Request-Id': requestIdHeader, ...(status === 409 || status === 429 || status === 503 ? { 'Retry-After': retryAfterHeader } : {}) },
     content: {
       'application/json': {
         schema: { $ref: `#/components/schemas/${errorSchemaName(status)}` },
-        example,
+        example: { success: false, error: { code, message, ...(details ? { details } : {}) }, timestamp: EXAMPLE_TIME, requestId: 'req_3f1c8a9e-52b4-4c27-9d0e-7a1b2c3d4e5f' },
       },
     },
   };
 }
+
+/** A route's error response: the shared one, with the reasons this route gives it (OpenAPI 3.1 lets a $ref carry its own description). */
+const errorResponse = (status: ErrorStatus, why: string) => ({
+  $ref: `#/components/responses/${errorSchemaName(status)}`,
+  ...(why === GENERIC_REASON[status] ? {} : { description: `\`${codeByStatus[status]}\`: ${why}` }),
+});
 
 /** `GET /tasks/{taskId}/deliverables` -> `getTasksTaskIdDeliverables`: unique, stable, URL-safe. */
 export function operationIdOf(route: Pick<RouteDef, 'method' | 'path'>): string {
@@ -234,7 +270,7 @@ export function operationIdOf(route: Pick<RouteDef, 'method' | 'path'>): string 
 const isPaged = (route: RouteDef, doc: RouteDoc | undefined, query: JsonSchema | undefined) =>
   doc?.paged ?? Boolean(query?.properties?.cursor && route.method === 'GET');
 
-function successResponse(route: RouteDef, doc: RouteDoc | undefined) {
+function successResponse(route: RouteDef, doc: RouteDoc | undefined, schemaName: string | undefined) {
   const status = String(doc?.success?.status ?? route.successStatus ?? 200);
   const success = doc?.success;
   if (success?.location || /^3/.test(status)) {
@@ -251,8 +287,9 @@ function successResponse(route: RouteDef, doc: RouteDoc | undefined) {
   const paged = isPaged(route, doc, schemaOf(route.query, 'input'));
   // A paged route declares its item (or, for some, the array itself) as `response`.
   const list = (paged || doc?.array) && item?.type !== 'array';
-  const data = list ? { type: 'array', items: item ?? {} } : (item ?? {});
-  const dataExample = overlay(exampleOf(data), list && doc?.responseExample !== undefined && !Array.isArray(doc.responseExample) ? [doc.responseExample] : doc?.responseExample);
+  const named = schemaName ? { $ref: `#/components/schemas/${schemaName}` } : item;
+  const data = list ? { type: 'array', items: named ?? {} } : (named ?? {});
+  const dataExample = overlay(exampleOf(list ? { type: 'array', items: item } : item), list && doc?.responseExample !== undefined && !Array.isArray(doc.responseExample) ? [doc.responseExample] : doc?.responseExample);
   const extras = Object.entries(doc?.envelopeExtras ?? {});
   const example = {
     success: true,
@@ -309,8 +346,9 @@ export function buildOperation(route: RouteDef, reference?: ApiReference) {
   const doc = reference?.docs[routeKey(route)];
   const tag = reference?.tagOf(route);
   const body = schemaOf(route.body, 'input');
-  const [status, success] = successResponse(route, doc);
-  const errors = Object.fromEntries([...errorStatusesOf(route, doc)].map(([s, why]) => [String(s), errorResponse(route, s, why)]));
+  const schemaName = route.response ? reference?.schemaNames?.get(route.response) : undefined;
+  const [status, success] = successResponse(route, doc, schemaName);
+  const errors = Object.fromEntries([...errorStatusesOf(route, doc)].map(([s, why]) => [String(s), errorResponse(s, why)]));
   const operation: Record<string, unknown> = {
     operationId: operationIdOf(route),
     summary: route.summary,
@@ -377,11 +415,13 @@ export function buildOpenApi(routes: RouteDef[], servers: string | { url: string
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The 15-minute access token from `POST /auth/login`, `/auth/register`, `/auth/google` or `/auth/refresh`.' },
       },
       schemas: {
-        ...Object.fromEntries((Object.keys(codeByStatus).map(Number) as ErrorStatus[]).map((s) => [errorSchemaName(s), errorEnvelope(codeByStatus[s])])),
+        ...Object.fromEntries(ERROR_STATUSES.map((s) => [errorSchemaName(s), errorEnvelope(codeByStatus[s])])),
         Pagination: schemaOf(Pagination, 'output'),
+        ...Object.fromEntries([...(reference?.schemaNames ?? [])].map(([schema, name]) => [name, schemaOf(schema, 'output')])),
       },
+      responses: Object.fromEntries(ERROR_STATUSES.map((s) => [errorSchemaName(s), errorComponent(s)])),
       headers: {
-        'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
+        'Retry-After': { description: 'Seconds to wait before retrying (429, 503; 409 while the first request of an `Idempotency-Key` still runs).', schema: { type: 'integer', minimum: 0 } },
         'X-Request-Id': { description: 'The request id, also in error envelopes and the logs.', schema: { type: 'string' } },
       },
     },

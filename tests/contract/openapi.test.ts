@@ -149,12 +149,16 @@ describe('the OpenAPI document', () => {
       if (route.multipart) expected.push(413);
       if (route.rateLimit !== 'none') expected.push(429);
       expect(statuses).toEqual(expect.arrayContaining(expected));
+      const shared = openapi.components.responses as Record<string, { headers: Record<string, unknown>; content: Record<string, { schema: { $ref: string }; example: any }> }>;
       for (const status of statuses) {
-        const media = op.responses[status].content!['application/json'];
+        const response = op.responses[status] as unknown as { $ref: string };
+        expect(response.$ref).toMatch(/^#\/components\/responses\/\w+Error$/);
+        const { headers, content } = shared[response.$ref.split('/').pop()!];
+        const media = content['application/json'];
         expect(media.schema.$ref).toMatch(/^#\/components\/schemas\/\w+Error$/);
-        const code = (openapi.components.schemas as Record<string, any>)[media.schema.$ref.split('/').pop()].properties.error.properties.code.const;
+        const code = (openapi.components.schemas as Record<string, any>)[media.schema.$ref.split('/').pop()!].properties.error.properties.code.const;
         expect(media.example.error.code).toBe(code);
-        if (status === 429 || status === 503) expect(op.responses[status].headers).toHaveProperty('Retry-After');
+        if (status === 429 || status === 503) expect(headers).toHaveProperty('Retry-After');
       }
       expect(statuses).toEqual([...errorStatusesOf(route, doc).keys()]);
     });

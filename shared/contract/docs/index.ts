@@ -2,6 +2,7 @@
 // documentation (descriptions, spec examples, extra errors) keyed by route key. Documentation only: read by
 // bin/openapi.ts and the tests, never by a function (tests/infra/imports.test.ts refuses it), so no Lambda
 // bundle carries these words.
+import type * as z from 'zod';
 import type { RouteDef } from '../../http/contract.ts';
 import type { ApiReference, RouteDoc } from '../../http/openapi.ts';
 import { authDocs } from './auth.ts';
@@ -15,6 +16,15 @@ import { filesDocs } from './files.ts';
 import { notificationsDocs } from './notifications.ts';
 import { adminDocs } from './admin.ts';
 import { referenceDocs } from './reference.ts';
+import { AuthSession } from '../auth.ts';
+import { AdminUserView, Profile } from '../users.ts';
+import { Deliverable, TaskDetail, TaskListItem } from '../tasks.ts';
+import { ChatView, MessageView } from '../chats.ts';
+import { FileObject } from '../files.ts';
+import { AnnouncementView, NotificationView, PreferencesView } from '../notifications.ts';
+import { PartnershipRequestView } from '../partnership.ts';
+import { BillView, PaymentView } from '../billing.ts';
+import { MeetingView } from '../meetings.ts';
 
 /** The spec's sections (`## ... Endpoints` of api-spec.md), in its order, plus this API's own `Reference`. */
 export const SECTIONS = [
@@ -100,9 +110,30 @@ Codes: \`VALIDATION_ERROR\` (400; \`details.field\` and \`details.issue\`), \`AU
 \`INTERNAL_SERVER_ERROR\` (500), \`SERVICE_UNAVAILABLE\` (503: a feature this deployment is not configured for, a dependency down, or a throttled database; \`Retry-After\` when retrying helps).
 Each operation lists the errors it can give.`;
 
+/** The resources many routes answer, by the names typed clients will use. */
+const SCHEMA_NAMES = new Map<z.ZodType, string>([
+  [AuthSession, 'AuthSession'],
+  [Profile, 'Profile'],
+  [AdminUserView, 'AdminUser'],
+  [TaskDetail, 'Task'],
+  [TaskListItem, 'TaskListItem'],
+  [Deliverable, 'Deliverable'],
+  [ChatView, 'Chat'],
+  [MessageView, 'Message'],
+  [FileObject, 'File'],
+  [NotificationView, 'Notification'],
+  [PreferencesView, 'NotificationPreferences'],
+  [AnnouncementView, 'Announcement'],
+  [PartnershipRequestView, 'PartnershipRequest'],
+  [BillView, 'Bill'],
+  [PaymentView, 'Payment'],
+  [MeetingView, 'Meeting'],
+]);
+
 export const apiReference: ApiReference = {
   tags: SECTIONS.map((s) => ({ ...s })),
   tagOf: sectionOf,
   docs: routeDocs,
   description: INTRODUCTION,
+  schemaNames: SCHEMA_NAMES,
 };
