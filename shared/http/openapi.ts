@@ -61,7 +61,7 @@ export interface ApiReference {
    * Names for response schemas many routes share (`TaskDetail` -> `Task`): they become components/schemas, so
    * typed clients get one named type and the document one copy.
    */
-  schemaNames?: Map<z.ZodType, string>;
+  schemaNames?: Map<z.core.$ZodType, string>;
 }
 
 const codeByStatus: Record<ErrorStatus, ErrorCode> = {
@@ -140,7 +140,7 @@ function withoutFormatPatterns(node: unknown): unknown {
   return out;
 }
 
-function schemaOf(schema: z.ZodType | undefined, io: 'input' | 'output'): JsonSchema | undefined {
+function schemaOf(schema: z.core.$ZodType | undefined, io: 'input' | 'output'): JsonSchema | undefined {
   if (!schema) return undefined;
   try {
     const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;

@@ -143,7 +143,7 @@ export const actionDocs: Record<ClientActionName, FrameDoc & { reply?: ServerEve
 
 const messageName = (name: string) => name.replace(/[._](\w)/g, (_, c: string) => c.toUpperCase());
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return json;
 }
@@ -196,7 +196,7 @@ export function buildAsyncApi() {
       messages: [{ $ref: `#/channels/socket/messages/${name}` }],
     };
   }
-  for (const [action, schema] of Object.entries(ClientActions) as [ClientActionName, z.ZodType][]) {
+  for (const [action, schema] of Object.entries(ClientActions) as [ClientActionName, z.core.$ZodType][]) {
     const doc = actionDocs[action];
     const name = `${messageName(action)}Action`;
     messages[name] = {

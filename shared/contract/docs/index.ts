@@ -111,7 +111,7 @@ Codes: \`VALIDATION_ERROR\` (400; \`details.field\` and \`details.issue\`), \`AU
 Each operation lists the errors it can give.`;
 
 /** The resources many routes answer, by the names typed clients will use. */
-const SCHEMA_NAMES = new Map<z.ZodType, string>([
+const SCHEMA_NAMES = new Map<z.core.$ZodType, string>([
   [AuthSession, 'AuthSession'],
   [Profile, 'Profile'],
   [AdminUserView, 'AdminUser'],
