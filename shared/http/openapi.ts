@@ -331,7 +331,7 @@ function accessSentence(route: RouteDef): string {
     case 'public':
       return 'Access: public (no token).';
     case 'authenticated':
-      return 'Access: any signed-in user (what each role sees is said above).';
+      return 'Access: any signed-in user.';
     default:
       return `Access: ${route.access}s only.`;
   }

@@ -152,8 +152,9 @@ const DESCRIPTION = `The WebSocket API of GradHelper: live chat messages and typ
 The HTTP API is described by the OpenAPI document beside this one: [openapi.json](./openapi.json).
 
 ## Connecting
-Open \`wss://<host>/ws?token=<access token>\` (locally \`ws://localhost:3001/ws?token=...\`) with the 15-minute access token of \`POST /auth/login\`:
-browsers cannot set headers on a WebSocket upgrade, so it goes in the query string. The token is checked once, at the upgrade:
+Open the WebSocket URL with \`?token=<access token>\` (the 15-minute access token of \`POST /auth/login\`): the spec's \`wss://api.gradhelper.com/ws\`, a deployment's \`WebSocketUrl\` stack output (\`wss://<api>/<stage>\`), \`ws://localhost:3001/ws\` locally.
+The token goes in the query string because
+browsers cannot set headers on a WebSocket upgrade. It is checked once, at the upgrade:
 a missing, invalid or expired token, or one of a session that has ended, refuses the upgrade with HTTP **401**; a suspended account with **403**.
 At most 10 connections per user: connecting past it closes the oldest (\`connection.closing\`, reason \`connection_limit\`).
 
