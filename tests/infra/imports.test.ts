@@ -70,3 +70,48 @@ describe('zod in runtime code (shared/, functions/)', () => {
     expect(direct).toEqual([]);
   });
 });
+
+// The API reference's words and builders (descriptions, examples, the document builders) are for
+// `npm run openapi` and the tests only: every function bundle would otherwise carry them (issue #15's budgets).
+// The reference function serves the generated JSON files, never the builders.
+describe('documentation-only modules', () => {
+  const DOC_ONLY = [
+    join(PROJECT_ROOT, 'shared/contract/docs') + '/',
+    join(PROJECT_ROOT, 'shared/http/openapi.ts'),
+    join(PROJECT_ROOT, 'shared/http/schema-example.ts'),
+    join(PROJECT_ROOT, 'shared/realtime/asyncapi.ts'),
+  ];
+  const ALIASES: Record<string, string> = { '#shared/': 'shared/', '#functions/': 'functions/', '#infra/': 'infra/' };
+
+  /** Project files a module imports: static, re-exported and dynamic, relative or through `#shared/*`-style aliases. */
+  function projectImportsOf(file: string): string[] {
+    const source = readFileSync(file, 'utf8');
+    const specifiers = [
+      ...source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+      ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ].map((m) => m[1]);
+    return specifiers.flatMap((s) => {
+      if (s.startsWith('.')) return [resolve(dirname(file), s)];
+      const alias = Object.keys(ALIASES).find((a) => s.startsWith(a));
+      return alias ? [join(PROJECT_ROOT, ALIASES[alias], s.slice(alias.length))] : [];
+    });
+  }
+
+  it('are reached by no module of functions/', () => {
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    const visit = (file: string, from: string[]) => {
+      if (seen.has(file) || !file.endsWith('.ts')) return;
+      seen.add(file);
+      if (DOC_ONLY.some((d) => (d.endsWith('/') ? file.startsWith(d) : file === d))) {
+        offenders.push([...from, file].map((f) => relative(PROJECT_ROOT, f)).join(' -> '));
+        return;
+      }
+      for (const next of projectImportsOf(file)) visit(next, [...from, file]);
+    };
+    const roots = tsFiles(join(PROJECT_ROOT, 'functions'));
+    for (const root of roots) visit(root, []);
+    expect(seen.size).toBeGreaterThan(roots.length);
+    expect(offenders).toEqual([]);
+  });
+});
