@@ -124,24 +124,29 @@ export class S3 {
     this.forcePathStyle = options.forcePathStyle ?? false;
   }
 
-  /** The URL of a bucket (key undefined) or of an object in it; path-style when forced or the name needs it. */
-  url(bucket: string, key?: string): URL {
+  /**
+   * Where a bucket (key undefined) or an object in it lives: path-style when forced or when the bucket name
+   * cannot be a host name label. The path is kept apart from the URL, which would resolve `.`/`..` segments.
+   */
+  target(bucket: string, key?: string): { url: URL; path: string } {
     const url = new URL(this.endpoint);
     const base = url.pathname.replace(/\/$/, '');
     const objectPath = key === undefined ? '' : encodeKey(key);
-    if (this.forcePathStyle || !VIRTUAL_HOSTABLE.test(bucket)) {
-      url.pathname = `${base}/${bucket}${key === undefined ? '' : `/${objectPath}`}`;
-    } else {
-      url.hostname = `${bucket}.${url.hostname}`;
-      url.pathname = `${base}/${objectPath}`;
-    }
-    return url;
+    if (this.forcePathStyle || !VIRTUAL_HOSTABLE.test(bucket)) return { url, path: `${base}/${bucket}${key === undefined ? '' : `/${objectPath}`}` };
+    url.hostname = `${bucket}.${url.hostname}`;
+    return { url, path: `${base}/${objectPath}` };
+  }
+
+  /** The object's URL as a string (unsigned). */
+  objectUrl(bucket: string, key: string): string {
+    const { url, path } = this.target(bucket, key);
+    return `${url.origin}${path}`;
   }
 
   async putObject(input: PutObjectInput): Promise<{ ETag?: string }> {
     const response = await this.client.send({
       method: 'PUT',
-      url: this.url(input.Bucket, input.Key),
+      ...this.target(input.Bucket, input.Key),
       headers: {
         ...(input.ContentType ? { 'content-type': input.ContentType } : {}),
         ...(input.CacheControl ? { 'cache-control': input.CacheControl } : {}),
@@ -156,7 +161,7 @@ export class S3 {
   async getObject(input: GetObjectInput): Promise<ObjectHead & { Body: Buffer }> {
     const response = await this.client.send({
       method: 'GET',
-      url: this.url(input.Bucket, input.Key),
+      ...this.target(input.Bucket, input.Key),
       headers: { ...(input.Range ? { range: input.Range } : {}), ...(input.IfMatch ? { 'if-match': input.IfMatch } : {}) },
     });
     return { ...headOf(response), Body: response.body };
@@ -164,18 +169,18 @@ export class S3 {
 
   /** Rejects with `NotFound` (404) when there is no such object. */
   async headObject(input: { Bucket: string; Key: string }): Promise<ObjectHead> {
-    return headOf(await this.client.send({ method: 'HEAD', url: this.url(input.Bucket, input.Key) }));
+    return headOf(await this.client.send({ method: 'HEAD', ...this.target(input.Bucket, input.Key) }));
   }
 
   /** Deleting an object that is not there succeeds, as in S3. */
   async deleteObject(input: { Bucket: string; Key: string }): Promise<void> {
-    await this.client.send({ method: 'DELETE', url: this.url(input.Bucket, input.Key) });
+    await this.client.send({ method: 'DELETE', ...this.target(input.Bucket, input.Key) });
   }
 
   async copyObject(input: CopyObjectInput): Promise<{ CopyObjectResult?: { ETag?: string } }> {
     const response = await this.client.send({
       method: 'PUT',
-      url: this.url(input.Bucket, input.Key),
+      ...this.target(input.Bucket, input.Key),
       headers: {
         'x-amz-copy-source': encodeKey(input.CopySource),
         ...(input.CopySourceIfMatch ? { 'x-amz-copy-source-if-match': input.CopySourceIfMatch } : {}),
@@ -194,7 +199,7 @@ export class S3 {
 
   /** Resolves when the bucket exists and these credentials may list it. */
   async headBucket(input: { Bucket: string }): Promise<void> {
-    await this.client.send({ method: 'HEAD', url: this.url(input.Bucket) });
+    await this.client.send({ method: 'HEAD', ...this.target(input.Bucket) });
   }
 
   /**
@@ -202,10 +207,10 @@ export class S3 {
    * example (S3 API reference, "Authenticating Requests: Using Query Parameters").
    */
   async presignGetObject(input: PresignGetObjectInput): Promise<string> {
-    const url = this.url(input.Bucket, input.Key);
+    const { url, path } = this.target(input.Bucket, input.Key);
     if (input.ResponseContentType) url.searchParams.set('response-content-type', input.ResponseContentType);
     if (input.ResponseContentDisposition) url.searchParams.set('response-content-disposition', input.ResponseContentDisposition);
-    const request = toHttpRequest({ method: 'GET', url });
+    const request = toHttpRequest({ method: 'GET', url, path });
     // The payload hash comes from this header; kept out of the query and out of the signed headers.
     request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     const keep = new Set(['x-amz-content-sha256']);
@@ -218,7 +223,7 @@ export class S3 {
     const query = Object.entries(signed.query ?? {})
       .map(([name, value]) => `${escapeUri(name)}=${escapeUri(String(value))}`)
       .join('&');
-    return `${url.origin}${url.pathname}?${query}`;
+    return `${url.origin}${path}?${query}`;
   }
 
   /**
@@ -245,8 +250,8 @@ export class S3 {
     const expiration = iso8601(new Date(now.getTime() + input.expiresInSeconds * 1000));
     const policy = Buffer.from(JSON.stringify({ expiration, conditions: [...conditions].map((c) => JSON.parse(c)) }), 'utf8').toString('base64');
     const signature = await this.client.signer.sign(policy, { signingDate: now });
-    const url = this.url(input.Bucket);
-    return { url: `${url.origin}${url.pathname}`, fields: { ...fields, key: input.Key, Policy: policy, 'X-Amz-Signature': signature }, expiration };
+    const { url, path } = this.target(input.Bucket);
+    return { url: `${url.origin}${path}`, fields: { ...fields, key: input.Key, Policy: policy, 'X-Amz-Signature': signature }, expiration };
   }
 }
 

@@ -58,10 +58,15 @@ export interface AwsResponse {
   body: Buffer;
 }
 
-/** A request before signing. `url` carries the encoded path and the query; `host` is derived from it. */
+/** A request before signing. `url` carries the host and the query (`host` is derived from it) and the path. */
 export interface AwsRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   url: URL;
+  /**
+   * The encoded path, sent and signed as given, instead of `url.pathname` (a URL resolves `.` and `..`
+   * segments, which are ordinary characters in an S3 key).
+   */
+  path?: string;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
 }
@@ -161,8 +166,8 @@ export interface AwsClient {
   readonly signer: SignatureV4;
   readonly credentials: CredentialsProvider;
   /**
-   * Signs and sends `request`, retrying network errors, 5xx and throttling; resolves with any 2xx/3xx
-   * answer and rejects with an AwsServiceError otherwise. The one place every request of this module
+   * Signs and sends `request`, retrying network errors, 5xx and throttling; resolves with a 2xx answer and
+   * rejects with an AwsServiceError otherwise (a 3xx too: S3 answers 301 for a bucket in another region). The one place every request of this module
    * starts and ends (where tracing would wrap it).
    */
   send(request: AwsRequest): Promise<AwsResponse>;
@@ -197,7 +202,7 @@ export function toHttpRequest(request: AwsRequest): HttpRequest {
     protocol: url.protocol,
     hostname: url.hostname,
     port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
+    path: request.path ?? url.pathname,
     query,
     headers,
     body: request.body,
@@ -224,7 +229,7 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
         await sleep(backoff(attempt, retry.baseDelayMs));
         continue;
       }
-      if (response.status < 400) return response;
+      if (response.status >= 200 && response.status < 300) return response;
       const parsed = options.parseError(response);
       const error = new AwsServiceError({ service: options.service, ...parsed, status: response.status, attempts: attempt });
       const retryable = error.throttling || response.status >= 500;

@@ -109,12 +109,20 @@ describe('S3 signatures (AWS Signature Version 4 examples of the S3 API referenc
     });
   });
 
-  it('addresses buckets virtual-hosted on AWS and path-style on an emulator, keys encoded once', () => {
-    const key = 'uploads/user_1/file_1/Résumé (final).pdf';
-    expect(exampleS3().url('examplebucket', key).href).toBe('https://examplebucket.s3.amazonaws.com/uploads/user_1/file_1/R%C3%A9sum%C3%A9%20%28final%29.pdf');
-    expect(new S3({ region: 'us-east-1', endpoint: 'http://localhost:4569', forcePathStyle: true, credentials: EXAMPLE_CREDENTIALS }).url('files', key).href).toBe(
-      'http://localhost:4569/files/uploads/user_1/file_1/R%C3%A9sum%C3%A9%20%28final%29.pdf',
+  it('addresses buckets virtual-hosted on AWS and path-style on an emulator, keys encoded once and kept verbatim', () => {
+    const key = 'uploads/user_1/../Résumé (final).pdf';
+    expect(exampleS3().objectUrl('examplebucket', key)).toBe('https://examplebucket.s3.amazonaws.com/uploads/user_1/../R%C3%A9sum%C3%A9%20%28final%29.pdf');
+    expect(new S3({ region: 'us-east-1', endpoint: 'http://localhost:4569', forcePathStyle: true, credentials: EXAMPLE_CREDENTIALS }).objectUrl('files', key)).toBe(
+      'http://localhost:4569/files/uploads/user_1/../R%C3%A9sum%C3%A9%20%28final%29.pdf',
     );
+  });
+
+  it('fails on a redirect (a bucket in another region answers 301) instead of taking it for success', async () => {
+    const redirect = '<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>';
+    await expect(exampleS3(async () => ({ status: 301, headers: {}, body: Buffer.from(redirect) })).putObject({ Bucket: 'b', Key: 'k', Body: 'x' })).rejects.toMatchObject({
+      name: 'PermanentRedirect',
+      $metadata: { httpStatusCode: 301 },
+    });
   });
 });
 
