@@ -211,3 +211,16 @@ describe('fan-out', () => {
     expect(postedTo()).not.toContain(student.ids[0]);
   });
 });
+
+describe('the Management API client', () => {
+  it('reads a live connection, closes it, and then finds it gone (410 GoneException)', async () => {
+    const live = await connectedStudent(1);
+    const { client } = management();
+
+    expect(await client.getConnection(live.ids[0])).toMatchObject({ connectedAt: expect.any(String), lastActiveAt: expect.any(String) });
+    await client.deleteConnection(live.ids[0]);
+
+    expect((await live.sockets[0].closed).code).toBe(1000);
+    await expect(client.getConnection(live.ids[0])).rejects.toMatchObject({ name: 'GoneException', $metadata: { httpStatusCode: 410 } });
+  });
+});
