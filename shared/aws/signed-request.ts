@@ -167,8 +167,9 @@ export interface AwsClient {
   readonly credentials: CredentialsProvider;
   /**
    * Signs and sends `request`, retrying network errors, 5xx and throttling; resolves with a 2xx answer and
-   * rejects with an AwsServiceError otherwise (a 3xx too: S3 answers 301 for a bucket in another region). The one place every request of this module
-   * starts and ends (where tracing would wrap it).
+   * rejects with an AwsServiceError otherwise (a 3xx too: S3 answers 301 for a bucket in another region).
+   * The one place every request of these clients starts and ends: where tracing (an X-Ray subsegment per
+   * call) or metrics would wrap it.
    */
   send(request: AwsRequest): Promise<AwsResponse>;
 }
@@ -190,7 +191,7 @@ export const nodeTransport: Transport = async (request) => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Turns a URL (encoded path, raw query values) into the SDK's request shape. */
+/** Turns a request (encoded path, raw query values in the URL) into the SDK's request shape, `host` set. */
 export function toHttpRequest(request: AwsRequest): HttpRequest {
   const { url } = request;
   const query: Record<string, string> = {};
