@@ -13,7 +13,7 @@ import { routeKey } from '../shared/http/contract.ts';
 import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from './bench/bundle.ts';
 import { measureColdImport, type ColdStartResult } from './bench/cold-start.ts';
 import { budgetOf, DEFAULT_BUDGET, type ColdStartBudget } from './bench/budgets.ts';
-import { describePlan, hasRoute, instrument, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from './bench/invoke.ts';
+import { describePlan, hasRoute, instrument, instrumentS3, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from './bench/invoke.ts';
 import { formatBytes, median, ms, percentile, round, table } from './bench/stats.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -275,7 +275,7 @@ async function main() {
     const db = getDb();
     const storage = getStorage();
     instrument(db.doc, 'dynamodb');
-    instrument(storage.s3, 's3');
+    instrumentS3(storage.s3);
     const clients: Clients = { doc: db.doc, s3: storage.s3 };
 
     if (only === 'load') {
@@ -545,7 +545,6 @@ async function measureReports(
 ) {
   if (!hasRoute('GET /reports/tasks')) return skip('reports', 'GET /reports/tasks is not in the contract');
   const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const { getStorage } = await import('../shared/storage/s3.ts');
   // Every task the report covers: the default list and the cancelled one (Select COUNT reads, but returns no items).
   let existing = 0;
@@ -572,9 +571,8 @@ async function measureReports(
         if (r.status !== 302) throw new Error(`GET /reports/tasks?format=${format} answered ${r.status} ${JSON.stringify(r.body?.error ?? '')}`);
         samples.push(r.ms);
         const key = decodeURIComponent(new URL(r.headers.Location ?? r.headers.location).pathname.split('/').slice(2).join('/'));
-        const head = await getStorage().s3.send(new GetObjectCommand({ Bucket: getStorage().bucket, Key: key }));
-        bytes = Number(head.ContentLength ?? 0);
-        await head.Body?.transformToByteArray();
+        const object = await getStorage().s3.getObject({ Bucket: getStorage().bucket, Key: key });
+        bytes = object.Body.length;
       }
       rows.push({ format, tasks: Math.max(existing, REPORT_TASKS), msP50: round(median(samples)), msMax: round(Math.max(...samples)), bytes });
     }

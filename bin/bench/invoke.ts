@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@smithy/types';
 import * as docCommands from '@aws-sdk/lib-dynamodb';
 import * as dynamoCommands from '@aws-sdk/client-dynamodb';
-import * as s3Commands from '@aws-sdk/client-s3';
+import type { S3 } from '../../shared/aws/s3.ts';
 import { allRoutes } from '../../shared/contract/index.ts';
 import { routeKey } from '../../shared/http/contract.ts';
 import { compileRoutes, matchRoute } from '../../infra/local/routes.ts';
@@ -103,6 +103,30 @@ export function instrument(client: Client<any, any, any>, service: RecordedCall[
   );
 }
 
+/** The S3 operations that send a request (presigning is local), recorded under their API names (`PutObject`). */
+const S3_OPERATIONS = ['putObject', 'getObject', 'headObject', 'deleteObject', 'copyObject', 'headBucket'] as const;
+type S3Operation = (typeof S3_OPERATIONS)[number];
+
+/** The recorder for the signed-request S3 client: wraps its request-sending methods on this instance. */
+export function instrumentS3(s3: S3): void {
+  if (instrumented.has(s3)) return;
+  instrumented.add(s3);
+  for (const op of S3_OPERATIONS) {
+    const original = (s3[op] as (input: unknown) => Promise<unknown>).bind(s3);
+    (s3 as unknown as Record<string, unknown>)[op] = async (input: unknown) => {
+      const sink = recording;
+      if (!sink) return original(input);
+      const call: RecordedCall = { service: 's3', command: op[0].toUpperCase() + op.slice(1), input: captureInputs ? structuredClone(input) : undefined, startedAt: performance.now(), endedAt: 0 };
+      sink.push(call);
+      try {
+        return await original(input);
+      } finally {
+        call.endedAt = performance.now();
+      }
+    };
+  }
+}
+
 function itemsReadOf(output: Record<string, any> | undefined): number | undefined {
   if (!output) return undefined;
   if (typeof output.ScannedCount === 'number') return output.ScannedCount;
@@ -180,7 +204,7 @@ const documentCommandFor: Record<string, string> = {
 
 export interface Clients {
   doc: { send(command: any): Promise<unknown> };
-  s3: { send(command: any): Promise<unknown> };
+  s3: S3;
 }
 
 /** Replays recorded calls directly (document client / S3 client), wave by wave; condition failures count as done. */
@@ -189,9 +213,9 @@ export async function replay(clients: Clients, plan: RecordedCall[][]): Promise<
   for (const wave of plan) {
     await Promise.all(
       wave.map(async (call) => {
-        const command = commandOf(call);
         try {
-          await (call.service === 's3' ? clients.s3 : clients.doc).send(command);
+          if (call.service === 's3') await replayS3(clients.s3, call);
+          else await clients.doc.send(commandOf(call));
         } catch (err) {
           const name = (err as Error).name;
           if (name !== 'ConditionalCheckFailedException' && name !== 'TransactionCanceledException') throw err;
@@ -204,17 +228,18 @@ export async function replay(clients: Clients, plan: RecordedCall[][]): Promise<
 
 function commandOf(call: RecordedCall): unknown {
   const input = structuredClone(call.input);
-  if (call.service === 's3') {
-    const Ctor = (s3Commands as unknown as Record<string, new (i: unknown) => unknown>)[call.command];
-    if (!Ctor) throw new Error(`cannot replay S3 ${call.command}`);
-    return new Ctor(input);
-  }
   const docName = documentCommandFor[call.command];
   const Ctor = docName
     ? (docCommands as unknown as Record<string, new (i: unknown) => unknown>)[docName]
     : (dynamoCommands as unknown as Record<string, new (i: unknown) => unknown>)[call.command];
   if (!Ctor) throw new Error(`cannot replay DynamoDB ${call.command}`);
   return new Ctor(input);
+}
+
+function replayS3(s3: S3, call: RecordedCall): Promise<unknown> {
+  const op = (call.command[0].toLowerCase() + call.command.slice(1)) as S3Operation;
+  if (!S3_OPERATIONS.includes(op)) throw new Error(`cannot replay S3 ${call.command}`);
+  return (s3[op] as (input: unknown) => Promise<unknown>)(structuredClone(call.input));
 }
 
 /** "GetItem ∥ HeadBucket → Query": the recorded calls as a readable plan. */

@@ -2,7 +2,6 @@
 // bytes in the owner's storage usage. Both are undone here, safely more than once (a stream record can be
 // delivered again): deleting an object that is gone is a no-op, and the bytes are given back in one
 // transaction with a RELEASED marker that only the first delivery can write.
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Db } from '#shared/db/client.ts';
 import { transactionItemFailed } from '#shared/db/errors.ts';
 import { transact } from '#shared/db/transact.ts';
@@ -24,7 +23,7 @@ export interface ExpiryDeps {
 export type ReleaseOutcome = { objectDeleted: true; bytesReleased: number };
 
 export async function releaseExpiredFile(deps: ExpiryDeps, file: FileRecord): Promise<ReleaseOutcome> {
-  await deps.storage.s3.send(new DeleteObjectCommand({ Bucket: deps.storage.bucket, Key: file.s3Key }));
+  await deps.storage.s3.deleteObject({ Bucket: deps.storage.bucket, Key: file.s3Key });
   if (!file.quotaBytes) return { objectDeleted: true, bytesReleased: 0 };
   const now = deps.now();
   try {

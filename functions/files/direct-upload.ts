@@ -3,7 +3,6 @@
 // be used. Pending objects live under tmp/ (a 1-day lifecycle rule removes abandoned ones); confirm
 // copies the object to uploads/ so only checked files sit where nothing expires.
 import { randomUUID } from 'node:crypto';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import { cancellationReasons, isConditionFailed } from '#shared/db/errors.ts';
@@ -193,13 +192,13 @@ async function waitForConfirm(deps: FilesDeps, fileId: string): Promise<FileReco
 async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRecord, token: string): Promise<FileRecord> {
   const { s3, bucket } = deps.storage;
   const reject = async (issue: string): Promise<never> => {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a rejected upload', { key: record.s3Key, error: err }));
+    await s3.deleteObject({ Bucket: bucket, Key: record.s3Key }).catch((err) => deps.log?.warn('could not delete a rejected upload', { key: record.s3Key, error: err }));
     throw new AppError('VALIDATION_ERROR', `Upload of "${record.originalName}" was rejected: ${issue}`, { field: 'file', issue });
   };
 
   let head;
   try {
-    head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: record.s3Key }));
+    head = await s3.headObject({ Bucket: bucket, Key: record.s3Key });
   } catch (err) {
     if (!isMissingObject(err)) throw err;
     throw new AppError('VALIDATION_ERROR', `Nothing was uploaded for "${record.originalName}" yet`, {
@@ -217,12 +216,12 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
   const replaced = () => reject('the object was replaced while it was being checked; confirm again');
   let sample;
   try {
-    sample = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: record.s3Key, Range: `bytes=0-${SNIFF_BYTES - 1}`, IfMatch: checked }));
+    sample = await s3.getObject({ Bucket: bucket, Key: record.s3Key, Range: `bytes=0-${SNIFF_BYTES - 1}`, IfMatch: checked });
   } catch (err) {
     if (isPreconditionFailed(err)) return replaced();
     throw err;
   }
-  const headBytes = Buffer.from(await sample.Body!.transformToByteArray());
+  const headBytes = sample.Body;
   try {
     resolveFileType({ fileName: record.originalName, declaredMime: record.mime, head: headBytes, field: 'file' });
   } catch (err) {
@@ -233,17 +232,15 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
   const finalKey = objectKeys.confirmed(record.ownerId, record.id, record.name);
   let copied;
   try {
-    copied = await s3.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: finalKey,
-        CopySource: `${bucket}/${record.s3Key}`,
-        CopySourceIfMatch: checked,
-        MetadataDirective: 'REPLACE',
-        ContentType: storedContentType(record.mime),
-        Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
-      }),
-    );
+    copied = await s3.copyObject({
+      Bucket: bucket,
+      Key: finalKey,
+      CopySource: `${bucket}/${record.s3Key}`,
+      CopySourceIfMatch: checked,
+      MetadataDirective: 'REPLACE',
+      ContentType: storedContentType(record.mime),
+      Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
+    });
   } catch (err) {
     if (isPreconditionFailed(err)) return replaced();
     throw err;
@@ -251,7 +248,7 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
   // Also checked after the fact (an emulator may ignore the conditions): a copy of other bytes is undone.
   // Single-part SSE-S3 objects (the bucket's encryption) have their MD5 as ETag, so a faithful copy has the same one.
   if (!checked || copied.CopyObjectResult?.ETag !== checked) {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((err) => deps.log?.warn('could not delete a copy of a replaced upload', { key: finalKey, error: err }));
+    await s3.deleteObject({ Bucket: bucket, Key: finalKey }).catch((err) => deps.log?.warn('could not delete a copy of a replaced upload', { key: finalKey, error: err }));
     return replaced();
   }
   // Confirmed and counted in the owner's storage usage together. Unattached uploads expire (avatars never).
@@ -297,7 +294,7 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
     if (reasons?.[1] === 'ConditionalCheckFailed') {
       // Over the quota: the copy goes; the upload stays pending (until it expires), so the owner can free
       // space and confirm again.
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: finalKey })).catch((e) => deps.log?.warn('could not delete a copy refused by the quota', { key: finalKey, error: e }));
+      await s3.deleteObject({ Bucket: bucket, Key: finalKey }).catch((e) => deps.log?.warn('could not delete a copy refused by the quota', { key: finalKey, error: e }));
       throw await quotaExceededNow(deps.db, actor, record.size, policy, 'fileId');
     }
     if (reasons?.[0] !== 'ConditionalCheckFailed') throw err;
@@ -306,6 +303,6 @@ async function checkAndConfirm(deps: FilesDeps, actor: AuthUser, record: FileRec
     throw notFound('File');
   }
   // The checked copy is in place; the tmp object would expire anyway, so a failed delete is only logged.
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.s3Key })).catch((err) => deps.log?.warn('could not delete a confirmed tmp object', { key: record.s3Key, error: err }));
+  await s3.deleteObject({ Bucket: bucket, Key: record.s3Key }).catch((err) => deps.log?.warn('could not delete a confirmed tmp object', { key: record.s3Key, error: err }));
   return confirmed;
 }

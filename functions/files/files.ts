@@ -1,6 +1,5 @@
 // Reading and deleting files: details, download redirect, signed URL, delete. Every read goes through
 // assertCanReadFile, so absent, pending and not-yours look the same (404).
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { AuthUser } from '#shared/auth/tokens.ts';
 import { transactionItemFailed } from '#shared/db/errors.ts';
 import { transact } from '#shared/db/transact.ts';
@@ -68,7 +67,7 @@ export async function deleteFile(deps: FilesDeps, actor: AuthUser, fileId: strin
   }
   // The record is gone, so the object is unreachable even if this fails; log it for cleanup.
   await deps.storage.s3
-    .send(new DeleteObjectCommand({ Bucket: deps.storage.bucket, Key: file.s3Key }))
+    .deleteObject({ Bucket: deps.storage.bucket, Key: file.s3Key })
     .catch((err) => deps.log?.error('file record deleted but its object was not', { key: file.s3Key, error: err }));
   return { id: file.id, deleted: true };
 }

@@ -9,7 +9,7 @@ import { verifyAccessToken, type AuthUser } from '#shared/auth/tokens.ts';
 import { closeConnections, getManagementClient, replyToConnection } from '#shared/realtime/push.ts';
 import { consumeRateLimit } from '#shared/http/rate-limit.ts';
 import type { AnyServerEvent } from '#shared/realtime/events.ts';
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ManagementApi } from '#shared/aws/management-api.ts';
 import type { Connection } from '#shared/db/entities/connection.ts';
 import { closeConnection, connectRefusalStatus, openConnection } from './connections.ts';
 import { handleClientFrame, type RelayTyping } from './actions.ts';
@@ -26,7 +26,7 @@ export interface RealtimeDeps {
   db: Db;
   verifyAccessToken: (token: string) => Promise<AuthUser>;
   /** The Management API client replies go through (the endpoint of this WebSocket API's stage). */
-  managementClient: (event: WebSocketEvent) => ApiGatewayManagementApiClient;
+  managementClient: (event: WebSocketEvent) => ManagementApi;
   loadRelayTyping: () => Promise<RelayTyping | undefined>;
   now: () => Date;
   log: Logger;

@@ -1,6 +1,5 @@
 // One task report: read the rows (Queries on the task list entries), render CSV or PDF, write it under
 // reports/ and hand back a short-lived presigned GET that saves it under a readable name.
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Db } from '#shared/db/client.ts';
 import type { Storage } from '#shared/storage/s3.ts';
 import { presignGet, type SignedUrl } from '#shared/storage/presign.ts';
@@ -38,14 +37,12 @@ export async function makeTaskReport(deps: ReportDeps, query: TaskReportQuery): 
   const body = query.format === 'csv' ? taskReportCsv(rows) : await taskReportPdf({ rows, generatedAt: deps.now, filters: filterLines(query), ...(await chartData(deps, query, rows)) });
   const name = `gradhelper-tasks-${stamp(deps.now)}.${query.format}`;
   const key = `${REPORT_PREFIX}${deps.now.toISOString().slice(0, 10)}/${newId('rpt', deps.now)}.${query.format}`;
-  await deps.storage.s3.send(
-    new PutObjectCommand({
-      Bucket: deps.storage.bucket,
-      Key: key,
-      Body: body,
-      ContentType: query.format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/pdf',
-    }),
-  );
+  await deps.storage.s3.putObject({
+    Bucket: deps.storage.bucket,
+    Key: key,
+    Body: body,
+    ContentType: query.format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/pdf',
+  });
   const url = await presignGet(deps.storage, { key, expiresInSeconds: REPORT_URL_SECONDS, now: deps.now, downloadName: name });
   deps.log.info('task report', { format: query.format, rows: rows.length, bytes: body.length, key, ms: Math.round(performance.now() - started) });
   return { ...url, key, rows: rows.length, bytes: body.length };

@@ -1,6 +1,5 @@
 // Health probes: one cheap keyed read on the table and a HeadBucket on the bucket, timed.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Db } from '#shared/db/client.ts';
 import type { Storage } from '#shared/storage/s3.ts';
 
@@ -23,7 +22,7 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
 export async function checkHealth(db: Db, storage: Storage, now: Date) {
   const [database, storageCheck] = await Promise.all([
     timed(() => db.doc.send(new GetCommand({ TableName: db.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }))),
-    timed(() => storage.s3.send(new HeadBucketCommand({ Bucket: storage.bucket }))),
+    timed(() => storage.s3.headBucket({ Bucket: storage.bucket })),
   ]);
   const ok = database.ok && storageCheck.ok;
   return { status: ok ? ('ok' as const) : ('degraded' as const), time: now.toISOString(), checks: { database, storage: storageCheck } };

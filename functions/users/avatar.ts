@@ -1,6 +1,5 @@
 // Avatars: uploaded through the API (multipart), stored privately in S3 under a server-made key, and served
 // by a public API URL that redirects to a short-lived presigned GET of the current object.
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ulid } from 'ulid';
 import type { Db } from '#shared/db/client.ts';
 import type { Storage } from '#shared/storage/s3.ts';
@@ -42,15 +41,13 @@ export async function uploadAvatar(deps: AvatarDeps, userId: string, files: Uplo
   const { s3, bucket } = deps.storage;
   const version = ulid(now.getTime());
   const fileKey = avatarKeys.object(userId, version, image.ext);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: fileKey,
-      Body: file.content,
-      ContentType: image.mime,
-      CacheControl: 'private, max-age=86400',
-    }),
-  );
+  await s3.putObject({
+    Bucket: bucket,
+    Key: fileKey,
+    Body: file.content,
+    ContentType: image.mime,
+    CacheControl: 'private, max-age=86400',
+  });
 
   const result = await setUserAvatar(deps.db, userId, { fileKey, url: avatarUrlOf(deps.apiUrl, userId, version) }, now);
   if (!result) {
@@ -64,7 +61,7 @@ export async function uploadAvatar(deps: AvatarDeps, userId: string, files: Uplo
 /** A leftover object costs storage, not correctness: log it and let the upload succeed. */
 async function deleteQuietly(deps: AvatarDeps, key: string): Promise<void> {
   try {
-    await deps.storage.s3.send(new DeleteObjectCommand({ Bucket: deps.storage.bucket, Key: key }));
+    await deps.storage.s3.deleteObject({ Bucket: deps.storage.bucket, Key: key });
   } catch (error) {
     deps.log.warn('could not delete replaced avatar object', { key, error });
   }

@@ -19,9 +19,11 @@ const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'Th
  * partition (`ProvisionedThroughputExceededException`, `ThrottlingException`), the account's request limit
  * (`RequestLimitExceeded`), or a transaction cancelled because one of its items was throttled
  * (`TransactionCanceledException` with a `ThrottlingError` reason). The SDK has already retried these.
+ * Also true for the signed-request clients' throttling errors (S3 `SlowDown`, a 429), retried there too.
  */
 export function isThrottled(err: unknown): boolean {
-  const name = (err as { name?: string })?.name;
+  const { name, throttling } = (err ?? {}) as { name?: string; throttling?: unknown };
+  if (throttling === true) return true;
   if (name && THROTTLING_ERRORS.has(name)) return true;
   return cancellationReasons(err)?.includes('ThrottlingError') ?? false;
 }

@@ -2,7 +2,6 @@
 // deliverable submission may call storeUploadedFiles too). Objects first, then all records and the owner's
 // storage usage in one transaction; if the records cannot be written (or the quota is full) the objects are
 // deleted, so nothing is half-stored.
-import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Db } from '../db/client.ts';
 import { transactionItemFailed } from '../db/errors.ts';
 import { transact } from '../db/transact.ts';
@@ -138,27 +137,22 @@ export async function storeUploadedFiles(deps: FilesDeps, input: StoreUploadedFi
   const { s3, bucket } = deps.storage;
   const written: string[] = [];
   const removeWritten = async () => {
-    if (written.length === 0) return;
-    try {
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: written.map((Key) => ({ Key })), Quiet: true } }));
-    } catch (err) {
-      deps.log?.error('could not delete the objects of a failed upload', { keys: written, error: err });
-    }
+    // One DELETE per object (at most MAX_FILES_PER_UPLOAD): a multi-object delete needs an XML body with a checksum.
+    const outcomes = await Promise.allSettled(written.map((Key) => s3.deleteObject({ Bucket: bucket, Key })));
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ key: written[i], error: o.reason as unknown }] : []));
+    if (failed.length) deps.log?.error('could not delete the objects of a failed upload', { keys: failed.map((f) => f.key), error: failed[0].error });
   };
   try {
     await Promise.all(
       records.map(async (record, i) => {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: record.s3Key,
-            Body: input.files[i].content,
-            ContentType: storedContentType(record.mime),
-            ContentLength: record.size,
-            // S3 metadata is ASCII; the name is kept (encoded) so an object can be traced without the table.
-            Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
-          }),
-        );
+        await s3.putObject({
+          Bucket: bucket,
+          Key: record.s3Key,
+          Body: input.files[i].content,
+          ContentType: storedContentType(record.mime),
+          // S3 metadata is ASCII; the name is kept (encoded) so an object can be traced without the table.
+          Metadata: { 'file-id': record.id, 'owner-id': record.ownerId, 'original-name': encodeURIComponent(record.originalName) },
+        });
         written.push(record.s3Key);
       }),
     );

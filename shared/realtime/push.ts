@@ -1,7 +1,7 @@
 // The push module every domain uses to reach connected clients: it finds the connections of the users
 // concerned and posts one frame to each through the API Gateway Management API, a bounded number at a time.
 // A push never fails the request that caused it: problems are logged and counted in the result.
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { createManagementApi, type ManagementApi } from '../aws/management-api.ts';
 import { getConfig } from '../config.ts';
 import { getDb, type Db } from '../db/client.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -18,7 +18,7 @@ import { WEBSOCKET_LIMITS } from './actions.ts';
 export interface PushDeps {
   db: Db;
   /** Management API client; undefined when WEBSOCKET_ENDPOINT is not configured (then pushes are skipped). */
-  client: ApiGatewayManagementApiClient | undefined;
+  client: ManagementApi | undefined;
   now: () => Date;
   log: Logger;
   /** How many PostToConnection calls (and per-user lookups) run at once. */
@@ -45,13 +45,13 @@ export type Audience = 'all' | 'students' | 'admins';
 
 export const DEFAULT_PUSH_CONCURRENCY = 10;
 
-const clients = new Map<string, ApiGatewayManagementApiClient>();
+const clients = new Map<string, ManagementApi>();
 
 /** One Management API client per endpoint per cold start. */
-export function getManagementClient(endpoint: string): ApiGatewayManagementApiClient {
+export function getManagementClient(endpoint: string): ManagementApi {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
+    client = createManagementApi({ endpoint });
     clients.set(endpoint, client);
   }
   return client;
@@ -115,7 +115,7 @@ async function sendToConnections(connections: Connection[], frame: string, event
   result.connections += connections.length;
   await forEachBounded(connections, deps.concurrency, async (c) => {
     try {
-      await client.send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: frame }));
+      await client.postToConnection(c.connectionId, frame);
       result.sent++;
     } catch (err) {
       if (isGone(err)) {
@@ -246,7 +246,7 @@ export async function replyToConnection(
   const prepared = prepare(event, deps);
   if ('result' in prepared) return prepared.result.skipped!;
   try {
-    await deps.client!.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: prepared.frame }));
+    await deps.client!.postToConnection(connectionId, prepared.frame);
     return 'sent';
   } catch (err) {
     if (isGone(err)) return 'gone';
@@ -288,8 +288,8 @@ export async function closeConnections(connections: readonly Connection[], reaso
   let closed = 0;
   await forEachBounded(connections, deps.concurrency, async (c) => {
     try {
-      if (farewell.ok) await client.send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: farewell.frame }));
-      await client.send(new DeleteConnectionCommand({ ConnectionId: c.connectionId }));
+      if (farewell.ok) await client.postToConnection(c.connectionId, farewell.frame);
+      await client.deleteConnection(c.connectionId);
       closed++;
     } catch (err) {
       if (!isGone(err)) deps.log.warn('could not close connection', { connectionId: c.connectionId, userId: c.userId, reason, error: err });

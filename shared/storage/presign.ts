@@ -1,8 +1,5 @@
 // Short-lived presigned URLs: GET for downloads and views, POST (policy-bound form) for direct uploads.
 // Signing is local CPU work (HMAC with the function's credentials); no request goes to S3.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { Storage } from './s3.ts';
 
 /** Lifetimes of what we hand out. Views are embedded in responses the client may cache for a page's life. */
@@ -40,16 +37,14 @@ export async function presignGet(storage: Storage, input: PresignGetInput): Prom
   const now = input.now ?? new Date();
   // SigV4 dates have whole seconds; round down so expiresAt is never later than S3's own deadline.
   const signingDate = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const url = await getSignedUrl(
-    storage.s3,
-    new GetObjectCommand({
-      Bucket: storage.bucket,
-      Key: input.key,
-      ResponseContentType: input.contentType,
-      ResponseContentDisposition: input.downloadName ? attachmentDisposition(input.downloadName) : undefined,
-    }),
-    { expiresIn: input.expiresInSeconds, signingDate },
-  );
+  const url = await storage.s3.presignGetObject({
+    Bucket: storage.bucket,
+    Key: input.key,
+    ResponseContentType: input.contentType,
+    ResponseContentDisposition: input.downloadName ? attachmentDisposition(input.downloadName) : undefined,
+    expiresInSeconds: input.expiresInSeconds,
+    signingDate,
+  });
   return { url, expiresAt: new Date(signingDate.getTime() + input.expiresInSeconds * 1000).toISOString() };
 }
 
@@ -85,7 +80,7 @@ export interface PresignedUpload {
  * with HeadObject anyway (emulators do not enforce policies, and defence in depth is cheap).
  */
 export async function presignPost(storage: Storage, input: PresignPostInput): Promise<PresignedUpload> {
-  const { url, fields } = await createPresignedPost(storage.s3, {
+  const { url, fields, expiration } = await storage.s3.presignPost({
     Bucket: storage.bucket,
     Key: input.key,
     Fields: { 'Content-Type': input.contentType },
@@ -94,8 +89,7 @@ export async function presignPost(storage: Storage, input: PresignPostInput): Pr
       ['eq', '$Content-Type', input.contentType],
       ['content-length-range', 1, input.maxBytes],
     ],
-    Expires: input.expiresInSeconds,
+    expiresInSeconds: input.expiresInSeconds,
   });
-  const policy = JSON.parse(Buffer.from(fields.Policy, 'base64').toString('utf8')) as { expiration: string };
-  return { url, fields, expiresAt: new Date(policy.expiration).toISOString() };
+  return { url, fields, expiresAt: new Date(expiration).toISOString() };
 }

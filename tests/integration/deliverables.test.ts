@@ -9,7 +9,7 @@ import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { getStorage } from '../../shared/storage/s3.ts';
+import { testBucket } from '../support/s3.ts';
 import { getFileById } from '../../shared/db/entities/file.ts';
 import { dayOf, listTaskDays } from '../../shared/db/entities/task-stats.ts';
 import { subscribeToTaskEvents, type TaskEvent } from '../../shared/events/task-events.ts';
@@ -82,7 +82,7 @@ async function uploadAs(actor: Actor, name: string, category = 'deliverable'): P
 }
 
 async function objectCount(): Promise<number> {
-  const { s3, bucket } = getStorage();
+  const { s3, bucket } = testBucket();
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   return out.KeyCount ?? 0;
 }

@@ -7,6 +7,7 @@ import { useTestStack } from '../support/stack.ts';
 import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getStorage } from '../../shared/storage/s3.ts';
+import { testBucket } from '../support/s3.ts';
 import { newId } from '../../shared/ids.ts';
 import type { AuthUser } from '../../shared/auth/tokens.ts';
 import { fileKeys, getFileById, type FileCategory } from '../../shared/db/entities/file.ts';
@@ -216,7 +217,7 @@ describe('storeUploadedFiles', () => {
     const attempt = storeUploadedFiles({ ...deps(), db: brokenDb }, { actor: me, category: 'task_attachment', files: [part('a.pdf'), part('b.pdf')] });
 
     await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    const { s3, bucket } = getStorage();
+    const { s3, bucket } = testBucket();
     const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `uploads/${me.id}/` }));
     expect(left.Contents ?? []).toEqual([]);
   });

@@ -1,7 +1,7 @@
 // Direct-to-S3 uploads: presigned POST (policy asserted by decoding it: s3rver does not enforce policies),
 // the browser-side POST to the emulator, then confirm with HeadObject + a ranged read of the bytes.
 import { describe, expect, it } from 'vitest';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { confirmDirectUpload } from '../../functions/files/direct-upload.ts';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
@@ -13,7 +13,7 @@ import { getStorage } from '../../shared/storage/s3.ts';
 import { newId } from '../../shared/ids.ts';
 import { fileKeys, getFileById } from '../../shared/db/entities/file.ts';
 import { assertAttachableFiles } from '../../shared/files/attachments.ts';
-import { objectExists } from '../support/s3.ts';
+import { objectExists, testBucket } from '../support/s3.ts';
 
 const MAX_DIRECT = 1024 * 1024;
 const stack = useTestStack({ MAX_DIRECT_UPLOAD_BYTES: String(MAX_DIRECT) });
@@ -291,18 +291,14 @@ describe('POST /files/{fileId}/confirm', () => {
     const tmpKey = `tmp/${student.user.id}/${g.fileId}`;
     const impostor = Buffer.concat([Buffer.from('MZ\x90\x00'), Buffer.alloc(content.length - 4, 0x41)]);
     // The client re-POSTs other bytes right after the checked prefix was read.
-    const s3 = new Proxy(storage.s3, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: { input: { Key?: string; Range?: string } }) => {
-          const out = await target.send(command as never);
-          if (command instanceof GetObjectCommand && command.input.Key === tmpKey && command.input.Range) {
-            await target.send(new PutObjectCommand({ Bucket: storage.bucket, Key: tmpKey, Body: impostor, ContentType: 'application/pdf' }));
-          }
-          return out;
-        };
-      },
-    });
+    const s3 = Object.create(storage.s3) as typeof storage.s3;
+    s3.getObject = async (input) => {
+      const out = await storage.s3.getObject(input);
+      if (input.Key === tmpKey && input.Range) {
+        await storage.s3.putObject({ Bucket: storage.bucket, Key: tmpKey, Body: impostor, ContentType: 'application/pdf' });
+      }
+      return out;
+    };
 
     const attempt = confirmDirectUpload({ db: getDb(), storage: { ...storage, s3 }, now: new Date() }, { id: student.user.id, role: 'student' }, g.fileId);
 
@@ -357,7 +353,7 @@ describe('POST /files/{fileId}/confirm', () => {
   it('lets the uploader cancel a pending upload with DELETE', async () => {
     const student = await seedStudent();
     const g = await grantFor(student, { name: 'a.pdf', type: 'application/pdf', size: 10 });
-    const { s3, bucket } = getStorage();
+    const { s3, bucket } = testBucket();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `tmp/${student.user.id}/${g.fileId}`, Body: Buffer.alloc(10, 0x41), ContentType: 'application/pdf' }));
 
     const res = await api.del(`/files/${g.fileId}`, undefined, { token: student.token });

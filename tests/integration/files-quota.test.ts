@@ -9,7 +9,7 @@ import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getFileById, getStorageUsage } from '../../shared/db/entities/file.ts';
-import { getStorage } from '../../shared/storage/s3.ts';
+import { testBucket } from '../support/s3.ts';
 
 const QUOTA = 10_000;
 const stack = useTestStack({ STORAGE_QUOTA_BYTES: String(QUOTA) });
@@ -28,7 +28,7 @@ function upload(actor: Actor, sizes: number[]) {
 const usageOf = (actor: Actor) => getStorageUsage(getDb(), actor.user.id);
 
 async function objectsOf(actor: Actor): Promise<string[]> {
-  const { s3, bucket } = getStorage();
+  const { s3, bucket } = testBucket();
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `uploads/${actor.user.id}/` }));
   return (out.Contents ?? []).map((o) => o.Key!);
 }

@@ -8,7 +8,7 @@ import { apiClient } from '../support/http.ts';
 import { seedAdmin, seedStudent, type Actor } from '../support/users.ts';
 import { fixtures } from '../support/file-fixtures.ts';
 import { getDb } from '../../shared/db/client.ts';
-import { getStorage } from '../../shared/storage/s3.ts';
+import { testBucket } from '../support/s3.ts';
 import { newId } from '../../shared/ids.ts';
 import { getFileById } from '../../shared/db/entities/file.ts';
 import { toChatItem } from '../../shared/db/entities/chat.ts';
@@ -59,7 +59,7 @@ async function seedChat(studentId: string, participantIds: string[]): Promise<st
 }
 
 async function objectKeysOf(ownerId: string): Promise<string[]> {
-  const { s3, bucket } = getStorage();
+  const { s3, bucket } = testBucket();
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `uploads/${ownerId}/` }));
   return (out.Contents ?? []).map((o) => o.Key!);
 }
@@ -364,7 +364,7 @@ describe('DELETE /files/{fileId}', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ id: file.id, deleted: true });
     expect((await api.get(`/files/${file.id}`, { token: student.token })).status).toBe(404);
-    const { s3, bucket } = getStorage();
+    const { s3, bucket } = testBucket();
     await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: s3Key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 

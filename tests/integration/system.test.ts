@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestStack } from '../support/stack.ts';
 import { apiClient } from '../support/http.ts';
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { getStorage } from '../../shared/storage/s3.ts';
+import { testBucket } from '../support/s3.ts';
 
 const stack = useTestStack();
 const api = apiClient(() => stack.apiUrl);
@@ -18,7 +18,7 @@ describe('GET /system/health', () => {
   });
 
   it('answers 503 SERVICE_UNAVAILABLE in the error envelope, naming the failing dependency, when the bucket is gone', async () => {
-    const { s3, bucket } = getStorage();
+    const { s3, bucket } = testBucket();
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     try {
       const res = await api.get('/system/health');

@@ -1,28 +1,32 @@
 // The WebSocket Lambda invoked directly with API Gateway events: what it answers API Gateway, what it sends
-// back to the caller (captured from a mocked Management API client), and how `chat.typing` reaches the chats
-// domain's relay whether or not that domain is there. Connection items live in DynamoDB Local.
+// back to the caller (the Management API requests it sent to the local gateway, tapped on the wire), and how
+// `chat.typing` reaches the chats domain's relay whether or not that domain is there. Connection items live in
+// DynamoDB Local.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { randomBytes } from 'node:crypto';
 import { useTestStack } from '../support/stack.ts';
+import { tapTransport } from '../support/aws-transport.ts';
 import { seedAdmin, seedStudent } from '../support/users.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { createLogger } from '../../shared/log.ts';
 import { forbidden } from '../../shared/errors.ts';
 import { getConnection } from '../../shared/db/entities/connection.ts';
+import { createManagementApi, type ManagementApi } from '../../shared/aws/management-api.ts';
 import { createWebSocketHandler, type RealtimeDeps, type WebSocketEvent } from '../../functions/realtime/handler.ts';
 import type { RelayTyping } from '../../functions/realtime/actions.ts';
 import { loadRelayTyping } from '../../functions/realtime/typing.ts';
 
-useTestStack();
+const stack = useTestStack();
 
-const client = new ApiGatewayManagementApiClient({ region: 'us-east-1', endpoint: 'https://abc.execute-api.us-east-1.amazonaws.com/v1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
-const management = mockClient(client);
+// The events below name connections with no socket on the gateway, so it answers each reply 410 (the handler
+// ignores that); what matters here is what was sent.
+const wire = tapTransport();
+let client: ManagementApi | undefined;
+const managementClient = () => (client ??= createManagementApi({ endpoint: stack.gatewayUrl, transport: wire.transport }));
 const NOW = new Date('2030-01-01T10:00:00.000Z');
 
 function handlerWith(more: Partial<RealtimeDeps> = {}) {
-  return createWebSocketHandler({ db: getDb(), managementClient: () => client, now: () => NOW, log: createLogger({}), ...more });
+  return createWebSocketHandler({ db: getDb(), managementClient, now: () => NOW, log: createLogger({}), ...more });
 }
 
 function wsEvent(routeKey: string, connectionId: string, extra: Partial<WebSocketEvent> = {}): WebSocketEvent {
@@ -49,10 +53,9 @@ function wsEvent(routeKey: string, connectionId: string, extra: Partial<WebSocke
 
 /** Frames the handler posted back, decoded. */
 function replies(): { connectionId: string; frame: { type: string; data?: any } }[] {
-  return management.commandCalls(PostToConnectionCommand).map((c) => ({
-    connectionId: c.args[0].input.ConnectionId!,
-    frame: JSON.parse(String(c.args[0].input.Data)),
-  }));
+  return wire.sent
+    .filter((r) => r.method === 'POST')
+    .map((r) => ({ connectionId: decodeURIComponent(r.path.split('/@connections/')[1]), frame: JSON.parse(r.body) }));
 }
 
 const newId = () => randomBytes(11).toString('base64');
@@ -66,8 +69,7 @@ async function connectedAs(seed: typeof seedStudent) {
 }
 
 beforeEach(() => {
-  management.reset();
-  management.on(PostToConnectionCommand).resolves({});
+  wire.sent.length = 0;
 });
 
 describe('$connect and $disconnect', () => {
