@@ -101,7 +101,7 @@ interface SdkClientLike {
  * Makes every command of an SDK v3 client a subsegment (X-Ray name `service`). At the initialize step, so one
  * subsegment spans the SDK's retries (its `retries` says how many).
  */
-export function traceSdkClient(client: SdkClientLike, service: string): void {
+export function traceSdkClient<T extends SdkClientLike>(client: T, service: string): T {
   const middleware =
     (next: (args: { input: Record<string, unknown> }) => Promise<{ output: { $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number } } }>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
@@ -127,4 +127,5 @@ export function traceSdkClient(client: SdkClientLike, service: string): void {
       }
     };
   client.middlewareStack.add(middleware, { step: 'initialize', name: 'xraySubsegment' });
+  return client;
 }

@@ -15,6 +15,7 @@ import {
   type Connection,
 } from '../db/entities/connection.ts';
 import { checkEvent, Events, type AnyServerEvent } from './events.ts';
+import { traceSdkClient } from '../observability/tracing.ts';
 import { WEBSOCKET_LIMITS } from './actions.ts';
 
 export interface PushDeps {
@@ -53,7 +54,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 export function getManagementClient(endpoint: string): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
+    client = traceSdkClient(new ApiGatewayManagementApiClient({ endpoint }), 'ApiGatewayManagementApi');
     clients.set(endpoint, client);
   }
   return client;
