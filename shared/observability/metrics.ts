@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeLine } from '../log.ts';
 import { Dimension, METRICS_NAMESPACE } from './metric-names.ts';
+import { traceRoot } from './trace-header.ts';
 
 export type MetricUnit = 'Count' | 'Milliseconds';
 
@@ -54,6 +55,8 @@ export function createMetrics(service: string): Metrics {
     },
     flush() {
       if (entries.size) {
+        const traceId = traceRoot(); // from an alarm's metric line to the request's trace
+        if (traceId) properties.traceId = traceId;
         for (const line of emfLines([...entries.values()], properties, Date.now())) writeLine(line, { service });
       }
       entries = new Map();

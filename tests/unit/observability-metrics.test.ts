@@ -3,7 +3,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { setLogSink } from '../../shared/log.ts';
+import { createLogger, setLogSink } from '../../shared/log.ts';
+import { instrumented } from '../../shared/observability/invocation.ts';
+import { processRecordsInOrder } from '../../shared/streams/batch.ts';
 import { createHttpHandler } from '../../shared/http/pipeline.ts';
 import { defineRoute } from '../../shared/http/contract.ts';
 import { notFound } from '../../shared/errors.ts';
@@ -168,5 +170,42 @@ describe('an unexpected error', () => {
     expectEmf(doc);
     expect(doc).toMatchObject({ UnexpectedErrors: 1, Status5xx: 1, ErrorCode: 'INTERNAL_SERVER_ERROR', userId: 'usr_unit' });
     expect(directiveOf(doc, HttpMetric.unexpectedErrors).Dimensions).toEqual([[Dimension.service], [Dimension.service, Dimension.route]]);
+  });
+});
+
+describe('an unexpected error outside the HTTP pipeline', () => {
+  it('escaping a scheduled handler is logged once and counted by its event kind, and still thrown for Lambda to retry', async () => {
+    const log = createLogger({ service: 'reminders' });
+    const handle = instrumented('reminders', log, async (_event: { kind: string }) => {
+      throw new Error('table unreachable');
+    }, (event) => event.kind);
+
+    await expect(handle({ kind: 'meeting.reminder' })).rejects.toThrow('table unreachable');
+
+    const errors = parsed().filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'unexpected error', service: 'reminders', route: 'meeting.reminder', error: { message: 'table unreachable' } });
+    expect(errors[0].error.stack).toContain('observability-metrics.test.ts');
+    const [doc] = metricLines();
+    expectEmf(doc);
+    expect(doc).toMatchObject({ Service: 'reminders', Route: 'meeting.reminder', UnexpectedErrors: 1 });
+  });
+
+  it('failing a stream record is logged once with the record and counted, and the record is reported failed', async () => {
+    const log = createLogger({ service: 'mailer' });
+    const records = [{ eventID: 'ev-1', dynamodb: { SequenceNumber: '111' } }, { eventID: 'ev-2', dynamodb: { SequenceNumber: '222' } }];
+    const handle = instrumented('mailer', log, async () =>
+      processRecordsInOrder(records, log, async (record) => {
+        if (record.eventID === 'ev-1') throw new Error('SES is throttling');
+      }),
+    );
+
+    const out = await handle({});
+
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: '111' }]);
+    const errors = parsed().filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'unexpected error', eventID: 'ev-1', sequenceNumber: '111', error: { message: 'SES is throttling' } });
+    expect(metricLines()).toMatchObject([{ Service: 'mailer', UnexpectedErrors: 1 }]);
   });
 });
