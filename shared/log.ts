@@ -1,6 +1,8 @@
 // Structured JSON logs, one line per event, always carrying the request id when there is one. Secrets never
 // reach a line: fields named like one are replaced, and token-shaped values are masked wherever they appear
 // (messages, error texts, URLs), so GET /admin/system-logs can hand lines to admins as they are.
+import { traceRoot } from './observability/trace-header.ts';
+
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 type Level = Exclude<keyof typeof levels, 'silent'>;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly Level[];
@@ -29,6 +31,12 @@ export function setLogSink(next: LogSink | undefined): void {
   sink = next ?? consoleSink;
 }
 
+/** A line that is not a log event (an embedded-metric line: observability/metrics.ts) through the same sink. */
+export function writeLine(line: string, base: Record<string, unknown>): void {
+  if (threshold() >= levels.silent) return; // LOG_LEVEL=silent (tests, benches) silences metric lines too
+  sink(line, 'info', base);
+}
+
 function threshold(): number {
   const name = (process.env.LOG_LEVEL ?? 'info') as keyof typeof levels;
   return levels[name] ?? levels.info;
@@ -37,7 +45,9 @@ function threshold(): number {
 export function createLogger(base: Record<string, unknown> = {}): Logger {
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (levels[level] < threshold()) return;
-    const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields }, replacer);
+    // The X-Ray trace of the invocation, when it is traced: from a log line to its trace (docs/operations.md).
+    const traceId = traceRoot();
+    const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields, ...(traceId ? { traceId } : {}) }, replacer);
     sink(line, level, base);
   };
   return {

@@ -9,6 +9,7 @@ import { requestPasswordReset, resetPassword } from './password-reset.ts';
 import { verifyEmail } from './email-verification.ts';
 import { verificationPage, wantsHtml, type VerificationOutcome } from './verify-page.ts';
 import { AppError } from '#shared/errors.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 
 /** Sockets of ended sessions are closed through the realtime push module; a failure is logged, never the request's. */
 const socketCloser =
@@ -17,11 +18,19 @@ const socketCloser =
     closeUserConnections(userId, options).catch((err: unknown) => log.warn('could not close the connections of an ended session', { userId, ...options, error: err }));
 
 export const handler = createHttpHandler(authRoutes, {
-  register: ({ body, request, log }) => register({ db: getDb(), apiUrl: getConfig().API_URL, log }, body, request.now),
+  register: async ({ body, request, log, metrics }) => {
+    const account = await register({ db: getDb(), apiUrl: getConfig().API_URL, log }, body, request.now);
+    metrics.count(DomainMetric.signUps);
+    return account;
+  },
 
-  login: ({ body, request }) => {
+  login: ({ body, request, metrics }) => {
     const config = getConfig();
-    return login(getDb(), body, { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS }, request.now);
+    return login(getDb(), body, { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS }, request.now).catch((err: unknown) => {
+      // Refused sign-ins (wrong password, locked, suspended); an outage is an unexpected error, counted as one.
+      if (err instanceof AppError) metrics.count(DomainMetric.signInFailures);
+      throw err;
+    });
   },
 
   google: ({ body, request, log }) => {

@@ -3,6 +3,7 @@ import { createHttpHandler } from '#shared/http/pipeline.ts';
 import { paginationOf, reply } from '#shared/http/reply.ts';
 import { getDb } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import { defaultChatDeps } from './deps.ts';
 import { getChatView, listChats, openChat, openSupportChat } from './chats.ts';
 import { deleteMessage, editMessage, getMessageView, listMessages, markMessageRead, sendMessage } from './messages.ts';
@@ -32,7 +33,11 @@ export const handler = createHttpHandler(chatsRoutes, {
     return reply.page(page.items, paginationOf(page, query));
   },
   sendMessage: {
-    run: async ({ auth, params, body, request, log }) => reply.created(await sendMessage(deps(log), auth, params.chatId, body, request.now)),
+    run: async ({ auth, params, body, request, log, metrics }) => {
+      const message = await sendMessage(deps(log), auth, params.chatId, body, request.now);
+      metrics.count(DomainMetric.messagesSent);
+      return reply.created(message);
+    },
     replay: async ({ auth, resourceIds: [messageId], request, log }) => getMessageView(deps(log), auth, messageId, request.now),
   },
   editMessage: async ({ auth, params, body, request, log }) => editMessage(deps(log), auth, params.messageId, body.content, request.now),

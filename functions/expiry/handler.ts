@@ -7,6 +7,7 @@ import { getDb } from '#shared/db/client.ts';
 import { fromFileItem } from '#shared/db/entities/file.ts';
 import { getStorage } from '#shared/storage/s3.ts';
 import { createLogger } from '#shared/log.ts';
+import { instrumented } from '#shared/observability/invocation.ts';
 import { imageOf, processRecordsInOrder } from '#shared/streams/batch.ts';
 import { releaseExpiredFile, type ExpiryDeps } from './release.ts';
 
@@ -26,5 +27,6 @@ export async function handleExpiredRecords(deps: ExpiryDeps, event: DynamoDBStre
   });
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-  handleExpiredRecords({ db: getDb(), storage: getStorage(), now: () => new Date(), log }, event);
+export const handler = instrumented('expiry', log, async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
+  handleExpiredRecords({ db: getDb(), storage: getStorage(), now: () => new Date(), log }, event),
+);

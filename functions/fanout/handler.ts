@@ -5,11 +5,12 @@
 import { deliverToAudience } from '#shared/realtime/push.ts';
 import type { AnyServerEvent } from '#shared/realtime/events.ts';
 import { createLogger } from '#shared/log.ts';
+import { instrumented } from '#shared/observability/invocation.ts';
 import { FanOutJob } from './job.ts';
 
 const log = createLogger({ service: 'fanout' });
 
-export const handler = async (input: unknown) => {
+export const handler = instrumented('fanout', log, async (input: unknown) => {
   const job = FanOutJob.safeParse(input);
   if (!job.success) {
     // Retrying a malformed job cannot help: log it and finish.
@@ -19,4 +20,4 @@ export const handler = async (input: unknown) => {
   const result = await deliverToAudience(job.data.audience, job.data.event as AnyServerEvent);
   log.info('fan-out done', { audience: job.data.audience, type: job.data.event.type, ...result });
   return { ok: true, ...result };
-};
+});

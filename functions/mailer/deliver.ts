@@ -3,6 +3,8 @@
 import type { Db } from '#shared/db/client.ts';
 import type { Logger } from '#shared/log.ts';
 import { getOutboxMail, markOutboxMail, type OutboxMail } from '#shared/db/entities/outbox.ts';
+import { currentMetrics } from '#shared/observability/metrics.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import { isPermanentMailFailure, type Mailer } from '#shared/mail/mailer.ts';
 
 export interface MailerDeps {
@@ -35,6 +37,7 @@ export async function deliverOutboxMail(deps: MailerDeps, mailId: string): Promi
   try {
     ({ messageId: providerMessageId } = await deps.mailer.send(messageOf(mail)));
   } catch (err) {
+    currentMetrics().count(DomainMetric.mailsFailed); // each failed attempt, retried (thrown) or refused for good
     if (!isPermanentMailFailure(err)) throw err;
     const failure = `${(err as Error).name}: ${(err as Error).message}`;
     await markOutboxMail(deps.db, mail.id, { failedAt: deps.now().toISOString(), failure });
@@ -42,6 +45,7 @@ export async function deliverOutboxMail(deps: MailerDeps, mailId: string): Promi
     return 'refused';
   }
   await markOutboxMail(deps.db, mail.id, { sentAt: deps.now().toISOString(), ...(providerMessageId ? { providerMessageId } : {}) });
+  currentMetrics().count(DomainMetric.mailsSent);
   return 'sent';
 }
 

@@ -8,6 +8,7 @@ import { getDb } from '#shared/db/client.ts';
 import { OutboxMail } from '#shared/db/entities/outbox.ts';
 import { getMailer } from '#shared/mail/mailer.ts';
 import { createLogger } from '#shared/log.ts';
+import { instrumented } from '#shared/observability/invocation.ts';
 import { imageOf, processRecordsInOrder } from '#shared/streams/batch.ts';
 import { deliverOutboxMail, type MailerDeps } from './deliver.ts';
 
@@ -26,5 +27,6 @@ export async function handleOutboxRecords(deps: MailerDeps, event: DynamoDBStrea
   });
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-  handleOutboxRecords({ db: getDb(), mailer: getMailer(), now: () => new Date(), log }, event);
+export const handler = instrumented('mailer', log, async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
+  handleOutboxRecords({ db: getDb(), mailer: getMailer(), now: () => new Date(), log }, event),
+);

@@ -8,6 +8,7 @@ import { AppError } from '#shared/errors.ts';
 import { getConnection } from '#shared/db/entities/connection.ts';
 import type { relayTyping as chatsRelayTyping } from '../chats/typing.ts';
 import { ClientActions, clientActionNames, type ClientActionName } from '#shared/realtime/actions.ts';
+import { reportUnexpectedError } from '#shared/observability/errors.ts';
 import { Events, type AnyServerEvent } from '#shared/realtime/events.ts';
 
 /** The chats domain's typing relay: checks the participant, pushes `chat.typing` (a type-only import: no bundling). */
@@ -103,7 +104,8 @@ export async function handleClientFrame(deps: FrameDeps, input: IncomingFrame): 
     if (err instanceof FrameError || err instanceof AppError) {
       data = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
     } else {
-      deps.log.error('websocket action failed', { action, error: err });
+      // Route: the action when it is one of ours (a dimension: never the client's free text).
+      reportUnexpectedError(deps.log, err, { route: action && (clientActionNames as string[]).includes(action) ? action : '$default' });
       data = { code: 'INTERNAL_SERVER_ERROR', message: 'An unexpected error occurred' };
     }
     const known = action && (clientActionNames as string[]).includes(action) ? { action } : {};

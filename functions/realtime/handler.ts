@@ -5,6 +5,9 @@ import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { getConfig } from '#shared/config.ts';
 import { getDb, type Db } from '#shared/db/client.ts';
 import { createLogger, type Logger } from '#shared/log.ts';
+import { createMetrics, currentMetrics, withMetrics } from '#shared/observability/metrics.ts';
+import { reportUnexpectedError } from '#shared/observability/errors.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import { verifyAccessToken, type AuthUser } from '#shared/auth/tokens.ts';
 import { closeConnections, getManagementClient, replyToConnection } from '#shared/realtime/push.ts';
 import { consumeRateLimit } from '#shared/http/rate-limit.ts';
@@ -51,7 +54,10 @@ function defaultDeps(overrides: Partial<RealtimeDeps>): RealtimeDeps {
 /** Builds the handler; tests inject dependencies, the Lambda uses the production ones. */
 export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
   let resolved: RealtimeDeps | undefined;
-  return async (event: WebSocketEvent, _context?: Context): Promise<WebSocketResult> => {
+  // One metric recorder per invocation (the pushes it makes count there too), written when it ends.
+  return (event: WebSocketEvent, _context?: Context): Promise<WebSocketResult> => withMetrics(createMetrics('realtime'), () => handle(event));
+
+  async function handle(event: WebSocketEvent): Promise<WebSocketResult> {
     const deps = (resolved ??= defaultDeps(overrides));
     const { routeKey, connectionId, requestId } = event.requestContext;
     const log = deps.log.child({ requestId, connectionId, routeKey });
@@ -68,6 +74,7 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
           closeConnections: (connections: Connection[]) => closeConnections(connections, 'connection_limit', { db: deps.db, client, log }),
         };
         const connection = await openConnection(connectDeps, { connectionId, token: event.queryStringParameters?.token }, now);
+        currentMetrics().count(DomainMetric.socketConnects);
         log.info('connected', { userId: connection.userId, role: connection.role, durationMs: Date.now() - started });
         return { statusCode: 200 };
       } catch (err) {
@@ -76,7 +83,7 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
           log.info('connection refused', { status, reason: (err as Error).message });
           return { statusCode: status, body: (err as Error).message };
         }
-        log.error('connect failed', { error: err });
+        reportUnexpectedError(log, err, { route: routeKey });
         return { statusCode: 500 };
       }
     }
@@ -88,6 +95,7 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
         // The item's TTL removes it anyway; a push meeting its 410 would too.
         log.warn('could not delete connection on disconnect', { error: err });
       }
+      currentMetrics().count(DomainMetric.socketDisconnects);
       log.info('disconnected', { durationMs: Date.now() - started });
       return { statusCode: 200 };
     }
@@ -98,10 +106,16 @@ export function createWebSocketHandler(overrides: Partial<RealtimeDeps> = {}) {
     // Per connection: one socket flooding `chat.typing` cannot flood the chat's other participants.
     const limitAction = () =>
       consumeRateLimit(deps.db, { cls: 'socket', subject: `conn:${connectionId}`, limit: getConfig().RATE_LIMIT_SOCKET_ACTIONS_PER_MINUTE, now });
-    await handleClientFrame({ db: deps.db, reply, loadRelayTyping: deps.loadRelayTyping, limitAction, log }, { connectionId, routeKey, body, now });
+    try {
+      await handleClientFrame({ db: deps.db, reply, loadRelayTyping: deps.loadRelayTyping, limitAction, log }, { connectionId, routeKey, body, now });
+    } catch (err) {
+      // Logged once here; API Gateway answers the frame with an error either way.
+      reportUnexpectedError(log, err, { route: routeKey });
+      return { statusCode: 500 };
+    }
     log.info('message', { durationMs: Date.now() - started });
     return { statusCode: 200 };
-  };
+  }
 }
 
 export const handler = middy(createWebSocketHandler());

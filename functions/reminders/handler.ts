@@ -5,6 +5,9 @@
 // asynchronous retries (then the on-failure destination).
 import { getDb } from '#shared/db/client.ts';
 import { createLogger } from '#shared/log.ts';
+import { instrumented } from '#shared/observability/invocation.ts';
+import { currentMetrics } from '#shared/observability/metrics.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import { pushToUsers } from '#shared/realtime/push.ts';
 import { completeEndedMeeting, sendMeetingReminder, type ReminderDeps } from '../meetings/reminders.ts';
 import { reconcileMeetingSchedules, syncMeetingSchedules, type MeetingSchedulePayload } from '../meetings/schedules.ts';
@@ -40,11 +43,12 @@ async function completeAndTidy(payload: { meetingId: string; endAt: string }, ow
   return 'completed';
 }
 
-export const handler = async (event: RemindersEvent, context?: Pick<Context, 'invokedFunctionArn'>): Promise<{ outcome: string } | Record<string, unknown>> => {
+const handleEvent = async (event: RemindersEvent, context?: Pick<Context, 'invokedFunctionArn'>): Promise<{ outcome: string } | Record<string, unknown>> => {
   const ownArn = context?.invokedFunctionArn ? unqualifiedFunctionArn(context.invokedFunctionArn) : undefined;
   switch (event?.kind) {
     case 'meeting.reminder': {
       const outcome = await sendMeetingReminder(deps(), event);
+      if (outcome === 'sent') currentMetrics().count(DomainMetric.remindersSent);
       log.info('meeting reminder', { meetingId: event.meetingId, offsetSeconds: event.offsetSeconds, outcome });
       return { outcome };
     }
@@ -66,3 +70,5 @@ export const handler = async (event: RemindersEvent, context?: Pick<Context, 'in
       return { outcome: 'ignored' };
   }
 };
+
+export const handler = instrumented('reminders', log, handleEvent, (event) => event?.kind);

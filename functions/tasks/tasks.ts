@@ -42,6 +42,8 @@ import type { FileRecord } from '#shared/db/entities/file.ts';
 import { taskEvent } from '#shared/events/task-events.ts';
 import type { CreateTaskBody, UpdateTaskBody } from '#shared/contract/tasks.ts';
 import { transact, type TasksDeps } from './deps.ts';
+import { currentMetrics } from '#shared/observability/metrics.ts';
+import { Dimension, DomainMetric } from '#shared/observability/metric-names.ts';
 import { assertTaskMove, EDITABLE_TASK_STATUSES, isClosedTaskStatus, type Mover } from './lifecycle.ts';
 import { listItemView, loadPeople, taskDetailView, type TaskAggregate, type TaskDetailView } from './views.ts';
 
@@ -157,6 +159,7 @@ export async function createTask(deps: TasksDeps, actor: AuthUser, input: Create
     throw err;
   }
 
+  currentMetrics().count(DomainMetric.taskStatusChanges, { [Dimension.status]: 'pending' });
   await deps.publish(taskEvent('task.status_changed', { ...partiesOf(task), from: null, to: 'pending', by: byOf(actor), at }));
   const people = await loadPeople(db, [actor.id]);
   return taskDetailView({ task, deliverables, history: [created] }, people, deps);
@@ -321,6 +324,7 @@ export async function changeTaskStatus(deps: TasksDeps, actor: AuthUser, taskId:
       result: { before: task, after: next },
     };
   });
+  currentMetrics().count(DomainMetric.taskStatusChanges, { [Dimension.status]: to });
   await deps.publish(
     taskEvent('task.status_changed', {
       ...partiesOf(moved.after),

@@ -11,7 +11,8 @@ import { notify } from '#shared/notify/notify.ts';
 import { defaultNotifyDeps } from '#shared/notify/deps.ts';
 import { listActiveAdminIds } from '#shared/db/entities/user.ts';
 import { getStripe, getWebhookSecret } from '#shared/payments/stripe.ts';
-import { validationError } from '#shared/errors.ts';
+import { AppError, validationError } from '#shared/errors.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import { applyStripeEvent, type EventOutcome } from './stripe-events.ts';
 
 /** Stripe's default: a signature older than 5 minutes is refused (replays). */
@@ -46,12 +47,21 @@ async function followUp(outcome: EventOutcome, log: Logger): Promise<void> {
 }
 
 const http = createHttpHandler(webhookRoutes, {
-  stripeWebhook: async ({ rawBody, request, log }) => {
-    const event = await verify(rawBody, request.headers['stripe-signature']);
+  stripeWebhook: async ({ rawBody, request, log, metrics }) => {
+    const event = await verify(rawBody, request.headers['stripe-signature']).catch((err: unknown) => {
+      if (err instanceof AppError) metrics.count(DomainMetric.webhookSignatureFailures);
+      throw err;
+    });
     const eventLog = log.child({ stripeEventId: event.id, stripeEventType: event.type });
-    const outcome = await applyStripeEvent(getDb(), event, request.now, eventLog);
-    if (!outcome.duplicate) await followUp(outcome, eventLog);
-    return { received: true as const, ...(outcome.duplicate ? { duplicate: true } : {}) };
+    try {
+      const outcome = await applyStripeEvent(getDb(), event, request.now, eventLog);
+      if (!outcome.duplicate) await followUp(outcome, eventLog);
+      return { received: true as const, ...(outcome.duplicate ? { duplicate: true } : {}) };
+    } catch (err) {
+      // Answered with a 5xx: Stripe retries it (for up to 3 days), so a run of these is worth an alarm.
+      if (!(err instanceof AppError) || err.status >= 500) metrics.count(DomainMetric.webhookFailures);
+      throw err;
+    }
   },
 });
 

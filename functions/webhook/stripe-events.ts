@@ -24,6 +24,8 @@ import {
   type PaymentProblem,
 } from '#shared/db/entities/bill.ts';
 import type { NotifyInput } from '#shared/notify/notify.ts';
+import { currentMetrics } from '#shared/observability/metrics.ts';
+import { DomainMetric } from '#shared/observability/metric-names.ts';
 import type { Stripe } from '#shared/payments/stripe.ts';
 
 export const HANDLED_EVENT_TYPES = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'charge.refunded'] as const;
@@ -233,6 +235,11 @@ function intentIdOf(event: Stripe.Event): string | undefined {
 }
 
 /** Applies `event` once. Types this API does not act on are answered without a write. */
+const paymentMetrics: Partial<Record<string, string>> = {
+  'payment_intent.succeeded': DomainMetric.paymentsSucceeded,
+  'payment_intent.payment_failed': DomainMetric.paymentsFailed,
+};
+
 export async function applyStripeEvent(db: Db, event: Stripe.Event, now: Date, log: Logger): Promise<EventOutcome> {
   if (!(HANDLED_EVENT_TYPES as readonly string[]).includes(event.type)) return none();
   for (let attempt = 0; ; attempt++) {
@@ -254,6 +261,8 @@ export async function applyStripeEvent(db: Db, event: Stripe.Event, now: Date, l
     }
     try {
       await transact(db, [stripeEventPut(db.tableName, event, now), ...decision.items]);
+      const metric = paymentMetrics[event.type];
+      if (metric && decision.items.length) currentMetrics().count(metric); // the payment moved, not a replay of a move
       return decision.outcome;
     } catch (err) {
       const reasons = cancellationReasons(err);

@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setLogSink } from '../../shared/log.ts';
+import { trackMetricsPerAsyncContext } from '../../shared/observability/metrics.ts';
 
 const current = new AsyncLocalStorage<string>();
 
@@ -20,6 +21,7 @@ export function runAsFunction<T>(name: string, fn: () => T): T {
  */
 export function installLocalLogFiles(dir: string, options: { console: boolean }): () => void {
   mkdirSync(dir, { recursive: true });
+  trackMetricsPerAsyncContext(); // concurrent invocations in one process: each metric line holds its own counts
   setLogSink((line, level, base) => {
     const fn = current.getStore() ?? (typeof base.service === 'string' ? base.service : typeof base.fn === 'string' ? base.fn : 'local');
     appendFileSync(join(dir, `${fn.replace(/[^a-z0-9-]/gi, '_')}.log`), line + '\n');

@@ -18,13 +18,13 @@ export interface Lambda {
 
 export function createLambda(options: LambdaOptions = {}): Lambda {
   const region = options.region ?? defaultRegion();
-  const client: AwsClient = createAwsClient({ ...options, region, service: 'lambda', parseError: parseJsonError });
+  const client: AwsClient = createAwsClient({ ...options, region, service: 'lambda', traceName: 'Lambda', parseError: parseJsonError });
   const endpoint = options.endpoint ?? serviceEndpoint('LAMBDA', 'lambda', region);
   return {
     async invokeEvent(functionName, payload) {
       const url = new URL(endpoint);
       url.pathname = `${url.pathname.replace(/\/$/, '')}/2015-03-31/functions/${extendedEncodeURIComponent(functionName)}/invocations`;
-      await client.send({ method: 'POST', url, headers: { 'x-amz-invocation-type': 'Event', 'content-type': 'application/octet-stream' }, body: payload });
+      await client.send({ operation: 'Invoke', method: 'POST', url, headers: { 'x-amz-invocation-type': 'Event', 'content-type': 'application/octet-stream' }, body: payload });
     },
   };
 }

@@ -26,7 +26,7 @@ export interface ManagementApi {
 
 export function createManagementApi(options: ManagementApiOptions): ManagementApi {
   // Signed as `execute-api`, like every call into an API Gateway stage.
-  const client = createAwsClient({ ...options, service: 'execute-api', parseError: parseJsonError });
+  const client = createAwsClient({ ...options, service: 'execute-api', traceName: 'ApiGatewayManagementApi', parseError: parseJsonError });
   const connectionUrl = (connectionId: string) => {
     const url = new URL(options.endpoint);
     url.pathname = `${url.pathname.replace(/\/$/, '')}/@connections/${extendedEncodeURIComponent(connectionId)}`;
@@ -35,13 +35,13 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
   return {
     endpoint: options.endpoint,
     async postToConnection(connectionId, data) {
-      await client.send({ method: 'POST', url: connectionUrl(connectionId), body: data });
+      await client.send({ operation: 'PostToConnection', method: 'POST', url: connectionUrl(connectionId), body: data });
     },
     async deleteConnection(connectionId) {
-      await client.send({ method: 'DELETE', url: connectionUrl(connectionId) });
+      await client.send({ operation: 'DeleteConnection', method: 'DELETE', url: connectionUrl(connectionId) });
     },
     async getConnection(connectionId) {
-      const response = await client.send({ method: 'GET', url: connectionUrl(connectionId) });
+      const response = await client.send({ operation: 'GetConnection', method: 'GET', url: connectionUrl(connectionId) });
       return JSON.parse(response.body.toString('utf8')) as ConnectionInfo;
     },
   };

@@ -119,7 +119,7 @@ export class S3 {
 
   constructor(options: S3Options = {}) {
     const region = options.region ?? defaultRegion();
-    this.client = createAwsClient({ ...options, region, service: 's3', uriEscapePath: false, parseError: parseS3Error });
+    this.client = createAwsClient({ ...options, region, service: 's3', traceName: 'S3', uriEscapePath: false, parseError: parseS3Error });
     this.endpoint = new URL(options.endpoint ?? serviceEndpoint('S3', 's3', region));
     this.forcePathStyle = options.forcePathStyle ?? false;
   }
@@ -144,7 +144,7 @@ export class S3 {
   }
 
   async putObject(input: PutObjectInput): Promise<{ ETag?: string }> {
-    const response = await this.client.send({
+    const response = await this.client.send({ operation: 'PutObject', traceFields: { bucket_name: input.Bucket },
       method: 'PUT',
       ...this.target(input.Bucket, input.Key),
       headers: {
@@ -159,7 +159,7 @@ export class S3 {
 
   /** The object's bytes (or the requested range of them). */
   async getObject(input: GetObjectInput): Promise<ObjectHead & { Body: Buffer }> {
-    const response = await this.client.send({
+    const response = await this.client.send({ operation: 'GetObject', traceFields: { bucket_name: input.Bucket },
       method: 'GET',
       ...this.target(input.Bucket, input.Key),
       headers: { ...(input.Range ? { range: input.Range } : {}), ...(input.IfMatch ? { 'if-match': input.IfMatch } : {}) },
@@ -169,16 +169,16 @@ export class S3 {
 
   /** Rejects with `NotFound` (404) when there is no such object. */
   async headObject(input: { Bucket: string; Key: string }): Promise<ObjectHead> {
-    return headOf(await this.client.send({ method: 'HEAD', ...this.target(input.Bucket, input.Key) }));
+    return headOf(await this.client.send({ operation: 'HeadObject', traceFields: { bucket_name: input.Bucket }, method: 'HEAD', ...this.target(input.Bucket, input.Key) }));
   }
 
   /** Deleting an object that is not there succeeds, as in S3. */
   async deleteObject(input: { Bucket: string; Key: string }): Promise<void> {
-    await this.client.send({ method: 'DELETE', ...this.target(input.Bucket, input.Key) });
+    await this.client.send({ operation: 'DeleteObject', traceFields: { bucket_name: input.Bucket }, method: 'DELETE', ...this.target(input.Bucket, input.Key) });
   }
 
   async copyObject(input: CopyObjectInput): Promise<{ CopyObjectResult?: { ETag?: string } }> {
-    const response = await this.client.send({
+    const response = await this.client.send({ operation: 'CopyObject', traceFields: { bucket_name: input.Bucket },
       method: 'PUT',
       ...this.target(input.Bucket, input.Key),
       headers: {
@@ -199,7 +199,7 @@ export class S3 {
 
   /** Resolves when the bucket exists and these credentials may list it. */
   async headBucket(input: { Bucket: string }): Promise<void> {
-    await this.client.send({ method: 'HEAD', ...this.target(input.Bucket) });
+    await this.client.send({ operation: 'HeadBucket', traceFields: { bucket_name: input.Bucket }, method: 'HEAD', ...this.target(input.Bucket) });
   }
 
   /**

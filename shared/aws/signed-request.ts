@@ -5,6 +5,7 @@
 // this module adds almost nothing. Retries follow the SDK's standard mode; failures are typed errors that keep
 // the SDK's shape (`name` is the service's error code, `$metadata.httpStatusCode`), so callers that tell
 // GoneException, NotFound or a 412 apart work the same.
+import { traced } from '../observability/tracing.ts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/core/protocols';
 import { Sha256 } from '@smithy/core/checksum';
@@ -69,6 +70,10 @@ export interface AwsRequest {
   path?: string;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
+  /** The API operation (`PutObject`, `Invoke`): its name in the call's X-Ray subsegment. */
+  operation?: string;
+  /** Extra X-Ray `aws` fields of the call (`bucket_name`). */
+  traceFields?: Record<string, string | undefined>;
 }
 
 /** Sends one signed request over the wire. Injectable so tests can produce failures no emulator produces. */
@@ -158,6 +163,8 @@ export interface AwsClientOptions {
   parseError: ErrorParser;
   /** S3 signs the path as sent; every other service signs it URI-encoded once more (SigV4). */
   uriEscapePath?: boolean;
+  /** The service's name in X-Ray (`S3`, `Lambda`, `ApiGatewayManagementApi`); default the signing name. */
+  traceName?: string;
 }
 
 export interface AwsClient {
@@ -217,7 +224,11 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
   const retry = { ...STANDARD_RETRY, ...options.retry };
   const signer = new SignatureV4({ service: options.service, region, credentials, sha256: Sha256, uriEscapePath: options.uriEscapePath ?? true });
 
-  async function send(request: AwsRequest): Promise<AwsResponse> {
+  // One subsegment per call (retries included) in a sampled invocation; nothing otherwise.
+  const send = (request: AwsRequest): Promise<AwsResponse> =>
+    traced(options.traceName ?? options.service, request.operation ?? request.method, () => sendWithRetries(request), request.traceFields);
+
+  async function sendWithRetries(request: AwsRequest): Promise<AwsResponse> {
     for (let attempt = 1; ; attempt++) {
       let response: AwsResponse;
       try {

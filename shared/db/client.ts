@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.ts';
+import { traceSdkClient } from '../observability/tracing.ts';
 
 export interface Db {
   doc: DynamoDBDocumentClient;
@@ -13,6 +14,7 @@ let cached: Db | undefined;
 export function getDb(): Db {
   if (cached) return cached;
   const client = new DynamoDBClient({});
+  traceSdkClient(client, 'DynamoDB');
   cached = {
     doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tableName: getConfig().TABLE_NAME,

@@ -16,6 +16,9 @@ import { idempotencyKeyOf, requestFingerprint, withIdempotency } from './idempot
 import type { MultipartBody, UploadedFile } from './multipart.ts';
 import { consumeRateLimit, limitFor } from './rate-limit.ts';
 import { HttpReply, reply } from './reply.ts';
+import { createMetrics, currentMetrics, withMetrics, type Metrics } from '../observability/metrics.ts';
+import { reportUnexpectedError } from '../observability/errors.ts';
+import { Dimension, HttpMetric } from '../observability/metric-names.ts';
 
 type Infer<S> = S extends z.ZodMiniType ? z.infer<S> : Record<string, never>;
 
@@ -37,6 +40,8 @@ export interface RouteInput<D extends RouteDef> {
   auth: D['access'] extends 'public' ? undefined : AuthUser;
   request: RequestInfo;
   log: Logger;
+  /** The request's metric recorder (observability/metric-names.ts): record after the effect is committed. */
+  metrics: Metrics;
 }
 
 export type RouteImplementation<D extends RouteDef> = (
@@ -66,6 +71,11 @@ interface PipelineState {
   log: Logger;
   startedAt: number;
   origin?: string;
+  metrics: Metrics;
+  /** Known once the route is matched / the caller authenticated: for the metric line and an unexpected error's log. */
+  route?: string;
+  userId?: string;
+  errorCode?: string;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -123,7 +133,8 @@ export function zodToAppError(error: z.core.$ZodError, where: 'params' | 'query'
 /** Seconds a client is asked to wait after a throttled request (the SDK has already backed off and retried). */
 export const THROTTLED_RETRY_AFTER_SECONDS = 2;
 
-function toAppError(err: unknown, log: Logger): AppError {
+function toAppError(err: unknown, state: PipelineState): AppError {
+  const log = state.log;
   if (err instanceof AppError) return err;
   if (isThrottled(err)) {
     // Capacity, not a bug: the client may retry the same request (with its Idempotency-Key) shortly.
@@ -135,7 +146,7 @@ function toAppError(err: unknown, log: Logger): AppError {
       { 'Retry-After': String(THROTTLED_RETRY_AFTER_SECONDS) },
     );
   }
-  log.error('unhandled error', { error: err });
+  reportUnexpectedError(state.userId ? log.child({ userId: state.userId }) : log, err, { route: state.route, metrics: state.metrics });
   return new AppError('INTERNAL_SERVER_ERROR', 'An unexpected error occurred');
 }
 
@@ -218,6 +229,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     const entry = table.get(event.routeKey);
     if (!entry) throw new AppError('NOT_FOUND', `No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath}`);
     const { route, implement, replay } = entry;
+    state.route = routeKey(route);
     const now = new Date();
     const request: RequestInfo = {
       id: state.requestId,
@@ -232,6 +244,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     // are not even granted the signing secret.
     const token = route.access === 'public' ? undefined : bearerToken(event.headers);
     const auth: AuthUser | undefined = token ? await verifyAccessToken(token) : undefined;
+    state.userId = auth?.id;
     if (route.access !== 'public') {
       if (!auth) throw authenticationRequired();
       if (route.access !== 'authenticated' && auth.role !== route.access) {
@@ -255,7 +268,7 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     const log = state.log.child({ route: routeKey(route), userId: auth?.id });
     const raw = route.rawBody ? rawBody(event).toString('utf8') : '';
 
-    const input = { params, query, body, files: parsed.files, rawBody: raw, auth, request, log } as RouteInput<RouteDef>;
+    const input = { params, query, body, files: parsed.files, rawBody: raw, auth, request, log, metrics: state.metrics } as RouteInput<RouteDef>;
     const run = async () => {
       const result = await implement(input);
       return result instanceof HttpReply ? result : reply.ok(result, route.successStatus ?? 200);
@@ -285,7 +298,8 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
     return { statusCode: out.statusCode, headers: out.headers, body: out.body, isBase64Encoded: out.isBase64Encoded };
   };
 
-  return middy<HttpEvent, HttpResult, Error, Context & { gh?: PipelineState }>(lambdaHandler)
+  const service = String(Object.values(routes)[0]?.fn ?? 'http');
+  const pipeline = middy<HttpEvent, HttpResult, Error, Context & { gh?: PipelineState }>(lambdaHandler)
     .use({
       // Request id and structured log context for everything after.
       before: (request) => {
@@ -295,27 +309,51 @@ export function createHttpHandler<R extends Record<string, RouteDef>>(routes: R,
           log: baseLog.child({ requestId }),
           startedAt: Date.now(),
           origin: request.event.headers?.origin,
+          metrics: currentMetrics(),
         };
       },
     })
     .use({
       // Headers on every response, success or error; runs last on the way out.
-      after: (request) => decorate(request.response!, request.context.gh!),
+      after: (request) => decorate(request.response!, request.context.gh!, request.event),
       onError: (request) => {
-        if (request.response) decorate(request.response, request.context.gh!);
+        if (request.response) decorate(request.response, request.context.gh!, request.event);
       },
     })
     .use({
       // The error envelope; logs what was not an expected domain error.
       onError: (request) => {
         const state = request.context.gh!;
-        const appError = toAppError(request.error, state.log);
+        const appError = toAppError(request.error, state);
+        state.errorCode = appError.code;
         request.response = errorEnvelope(appError, state.requestId);
       },
     });
+  // One metric recorder per request, current for the shared modules it calls (pushes, mail) too, and written
+  // as the request's metric line when it is answered.
+  return (event: HttpEvent, context: Context) => withMetrics(createMetrics(service), () => pipeline(event, context));
 }
 
-function decorate(response: HttpResult, state: PipelineState): void {
+/** Requests, Latency and the status class by [Service] and [Service, Route]; ErrorResponses by [Service, ErrorCode]. */
+function recordRequest(state: PipelineState, event: HttpEvent | undefined, status: number, durationMs: number): void {
+  const { metrics } = state;
+  const route = state.route ?? event?.routeKey ?? 'unmatched';
+  const sets = [[Dimension.service], [Dimension.service, Dimension.route]];
+  const dims = { [Dimension.route]: route };
+  metrics.put(HttpMetric.requests, 'Count', 1, dims, sets);
+  metrics.put(HttpMetric.latency, 'Milliseconds', durationMs, dims, sets);
+  metrics.put(status >= 500 ? HttpMetric.status5xx : status >= 400 ? HttpMetric.status4xx : HttpMetric.status2xx, 'Count', 1, dims, sets);
+  if (state.errorCode) metrics.put(HttpMetric.errorResponses, 'Count', 1, { [Dimension.errorCode]: state.errorCode }, [[Dimension.service, Dimension.errorCode]]);
+  metrics.property('requestId', state.requestId);
+  metrics.property('route', route);
+  metrics.property('statusCode', status);
+  metrics.property('errorCode', state.errorCode);
+  metrics.property('userId', state.userId);
+}
+
+function decorate(response: HttpResult, state: PipelineState, event: HttpEvent): void {
   response.headers = { ...SECURITY_HEADERS, ...corsHeaders(state.origin), ...(response.headers ?? {}), 'X-Request-Id': state.requestId };
-  state.log.info('request', { status: response.statusCode, durationMs: Date.now() - state.startedAt });
+  const durationMs = Date.now() - state.startedAt;
+  state.log.info('request', { status: response.statusCode, durationMs });
+  recordRequest(state, event, response.statusCode ?? 200, durationMs);
 }

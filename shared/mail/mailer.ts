@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { traceSdkClient } from '../observability/tracing.ts';
 import { getConfig } from '../config.ts';
 
 export interface MailMessage {
@@ -103,7 +104,7 @@ export function getMailer(): Mailer {
   const config = getConfig();
   cached = config.MAIL_OUTBOX_DIR
     ? new FileMailer(config.MAIL_OUTBOX_DIR, config.MAIL_FROM)
-    : new SesMailer(new SESv2Client({}), config.MAIL_FROM);
+    : new SesMailer(traceSdkClient(new SESv2Client({}), 'SES'), config.MAIL_FROM);
   return cached;
 }
 

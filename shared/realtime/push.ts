@@ -5,6 +5,8 @@ import { createManagementApi, type ManagementApi } from '../aws/management-api.t
 import { getConfig } from '../config.ts';
 import { getDb, type Db } from '../db/client.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { currentMetrics } from '../observability/metrics.ts';
+import { DomainMetric } from '../observability/metric-names.ts';
 import type { Role } from '../auth/tokens.ts';
 import {
   connectionPagesByRole,
@@ -112,17 +114,20 @@ function emptyResult(skipped?: PushResult['skipped']): PushResult {
 /** Posts one frame to each connection; a 410 deletes that (stale) connection, other errors are logged. */
 async function sendToConnections(connections: Connection[], frame: string, eventType: string, deps: PushDeps, result: PushResult): Promise<void> {
   const client = deps.client!;
+  const metrics = currentMetrics();
   result.connections += connections.length;
   await forEachBounded(connections, deps.concurrency, async (c) => {
     try {
       await client.postToConnection(c.connectionId, frame);
       result.sent++;
+      metrics.count(DomainMetric.pushesSent);
     } catch (err) {
       if (isGone(err)) {
         result.gone++;
         // The recipient's connection is the stale one; the connection that caused the push is never touched here.
         try {
           await deleteConnection(deps.db, c.connectionId);
+          metrics.count(DomainMetric.staleConnectionsRemoved);
         } catch (deleteErr) {
           deps.log.warn('could not delete stale connection', { connectionId: c.connectionId, error: deleteErr });
         }

@@ -10,10 +10,11 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
+import { traceSdkClient } from '../observability/tracing.ts';
 import { getConfig } from '../config.ts';
 
 let client: SchedulerClient | undefined;
-const scheduler = () => (client ??= new SchedulerClient({}));
+const scheduler = () => (client ??= traceSdkClient(new SchedulerClient({}), 'Scheduler'));
 
 export interface OneTimeSchedule {
   /** Unique in the group, e.g. `bill-<billId>` (at most 64 characters). */

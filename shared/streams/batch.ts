@@ -6,6 +6,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from '../log.ts';
+import { reportUnexpectedError } from '../observability/errors.ts';
 
 /** The plain item of a stream image (`NewImage`/`OldImage`), or undefined when the record has none. */
 export function imageOf(image: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -26,7 +27,8 @@ export async function processRecordsInOrder(
       await handle(record);
     } catch (error) {
       const itemIdentifier = record.dynamodb?.SequenceNumber ?? '';
-      log.warn('stream record failed; it is delivered again', { eventID: record.eventID, sequenceNumber: itemIdentifier, error });
+      // Logged and counted as unexpected (a bug or an outage); the record is delivered again.
+      reportUnexpectedError(log, error, { fields: { eventID: record.eventID, sequenceNumber: itemIdentifier } });
       return { batchItemFailures: [{ itemIdentifier }] };
     }
   }

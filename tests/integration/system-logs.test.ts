@@ -169,6 +169,37 @@ describe('GET /admin/system-logs', () => {
     expect(all.some((e) => e.message === 'metric' || 'Latency' in e.fields || /^(START|END|REPORT) /.test(e.message))).toBe(false);
   });
 
+  it("leaves out the metric lines the functions' own requests wrote into their files", async () => {
+    const metricLines = (service: string) =>
+      readFileSync(join(logDir(), `${service}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"_aws"'))
+        .map((l) => JSON.parse(l));
+    const authMetrics = metricLines('auth');
+    const signUp = authMetrics.find((m) => m.Route === 'POST /auth/register');
+    expect(signUp).toMatchObject({ Service: 'auth', Requests: 1, Status2xx: 1, SignUps: 1 });
+
+    const page = await walk('service=auth&dateFrom=2020-01-01', 200);
+    // The same request's log line is there; its metric line is not.
+    expect(page.some((e) => e.requestId === signUp.requestId && e.message === 'request')).toBe(true);
+    expect(page.some((e) => '_aws' in e.fields || 'Requests' in e.fields || 'SignUps' in e.fields)).toBe(false);
+  });
+
+  it('the domains count what an operator watches: sign-ups, refused sign-ins, socket connects, payments, forged webhooks', () => {
+    const total = (service: string, metric: string) =>
+      readFileSync(join(logDir(), `${service}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"_aws"'))
+        .reduce((sum, l) => sum + (JSON.parse(l)[metric] ?? 0), 0);
+    expect(total('auth', 'SignUps')).toBe(1);
+    expect(total('auth', 'SignInFailures')).toBe(1);
+    expect(total('realtime', 'SocketConnects')).toBe(1);
+    expect(total('realtime', 'SocketDisconnects')).toBe(1);
+    expect(total('webhook', 'PaymentsSucceeded')).toBe(1);
+    expect(total('webhook', 'WebhookSignatureFailures')).toBe(1);
+    expect(total('tasks', 'Requests')).toBeGreaterThan(0);
+  });
+
   it('pages with one cursor across every service: the same lines as one big page, none twice', async () => {
     const query = 'dateFrom=2020-01-01';
     const whole = (await logs(`${query}&limit=200`)).data;
