@@ -72,7 +72,8 @@ const actionsOf = (fn: string) => new Set(grantsOf(fn).map((g) => g.action));
 
 /** What each capability of infra/permissions.ts means in IAM actions (the specification of bind*). */
 function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
-  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  if (entry.table !== 'none') actions.push('dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem');
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
     actions.push('s3:ListBucket');
