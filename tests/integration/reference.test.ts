@@ -16,7 +16,7 @@ describe('GET /openapi.json', () => {
     const res = await get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const doc = await res.json();
+    const doc = (await res.json()) as any;
     expect(doc.openapi).toBe('3.1.0');
     expect(doc).toEqual(JSON.parse(readFileSync('docs/openapi.json', 'utf8')));
   });
@@ -34,7 +34,7 @@ describe('GET /openapi.json', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(res.headers.get('vary')).toMatch(/Accept-Encoding/);
     // fetch decodes gzip itself; the document arrives whole.
-    expect((await res.json()).openapi).toBe('3.1.0');
+    expect(((await res.json()) as any).openapi).toBe('3.1.0');
   });
 });
 
@@ -42,13 +42,13 @@ describe('GET /asyncapi.json', () => {
   it.runIf(existsSync('docs/asyncapi.json'))('is the AsyncAPI document of the WebSocket API', async () => {
     const res = await get('/asyncapi.json');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(JSON.parse(readFileSync('docs/asyncapi.json', 'utf8')));
+    expect((await res.json()) as any).toEqual(JSON.parse(readFileSync('docs/asyncapi.json', 'utf8')));
   });
 
   it.runIf(!existsSync('docs/asyncapi.json'))('is a 404 in the error envelope until npm run openapi writes it', async () => {
     const res = await get('/asyncapi.json');
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    expect(((await res.json()) as any).error.code).toBe('NOT_FOUND');
   });
 });
 
@@ -118,7 +118,7 @@ describe('GET /docs/assets/{asset}', () => {
     for (const path of ['/docs/assets/package.json', '/docs/assets/..%2F..%2Fpackage.json', '/docs/assets/swagger-ui-bundle.js.map']) {
       const res = await get(path);
       expect(res.status, path).toBe(400);
-      expect((await res.json()).error.code, path).toBe('VALIDATION_ERROR');
+      expect(((await res.json()) as any).error.code, path).toBe('VALIDATION_ERROR');
     }
   });
 });
