@@ -414,6 +414,11 @@ describe('permissions', () => {
     }
   });
 
+  it('the reference function (static files) may write its logs and nothing else, though it knows TABLE_NAME like every function', () => {
+    expect([...actionsOf('reference')].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(env('reference').TABLE_NAME).toEqual({ Ref: idOf(stack.table.table) });
+  });
+
   it('only the reports function touches objects under reports/, and it touches no other object', () => {
     const objectGrants = (fn: string) => grantsOf(fn).filter((g) => g.action.startsWith('s3:') && g.action !== 's3:ListBucket');
     expect(objectGrants('reports').length).toBeGreaterThan(0);
