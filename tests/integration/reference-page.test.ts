@@ -91,6 +91,28 @@ describe('the API reference page in Chromium', () => {
     await page.screenshot({ path: join(OUTPUT_DIR, 'try-it-login.png'), fullPage: false });
   });
 
+  it('calls a signed-in operation with the bearer token given to Authorize (GET /users/profile answers 200)', async () => {
+    const email = `reference-${randomBytes(4).toString('hex')}@example.test`;
+    const registered = await api.post('/auth/register', { name: 'Token Holder', email, password: 'Correct-Horse-9', role: 'student' });
+    expect(registered.status).toBe(201);
+
+    await page.locator('.scheme-container button.authorize').click();
+    const dialog = page.locator('.modal-ux');
+    await dialog.locator('#auth-bearer-value').fill(registered.body.data.token);
+    await dialog.locator('button.modal-btn.authorize').click();
+    await dialog.locator('button.btn-done').click();
+
+    const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path[data-path="/users/profile"]') });
+    await operation.locator('.opblock-summary').first().click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.getByRole('button', { name: 'Execute' }).click();
+
+    const live = operation.locator('.live-responses-table .response');
+    await live.first().waitFor({ timeout: 15_000 });
+    await expect.poll(() => live.locator('.response-col_status').first().innerText()).toBe('200');
+    expect(await live.locator('.response-col_description').first().innerText()).toContain(email);
+  });
+
   it('links the AsyncAPI document of the WebSocket API', async () => {
     const link = page.getByRole('link', { name: /AsyncAPI/ });
     expect(await link.getAttribute('href')).toBe('asyncapi.json');
