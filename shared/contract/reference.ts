@@ -27,7 +27,7 @@ export const REFERENCE_DOCUMENTS = {
 export type ReferenceDocument = keyof typeof REFERENCE_DOCUMENTS;
 
 /** `?v=` is the content hash the page puts on each asset URL: a matching one may be cached for good. */
-const VersionQuery = z.object({ v: z.string().max(64).optional() });
+const VersionQuery = z.object({ v: z.optional(z.string().check(z.maxLength(64))) });
 
 export const referenceRoutes = {
   openapi: defineRoute({
