@@ -13,7 +13,7 @@ import { ClientActions } from '../shared/realtime/actions.ts';
 
 const pascal = (name: string) => name.replace(/(^|[._$-])(\w)/g, (_m, _sep, c: string) => c.toUpperCase());
 
-function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+function jsonSchemaOf(schema: z.core.$ZodType): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 }
@@ -24,7 +24,7 @@ function realtimeComponents() {
   const events: [string, string][] = [];
   for (const def of Object.values(Events)) {
     const name = `${pascal(def.type)}Event`;
-    const optional = def.schema.safeParse(undefined).success;
+    const optional = z.safeParse(def.schema, undefined).success;
     schemas[name] = {
       type: 'object',
       required: optional ? ['type'] : ['type', 'data'],
