@@ -25,8 +25,11 @@ export interface BucketAccess {
 }
 
 export interface FunctionPermissions {
-  /** DynamoDB table: read = GetItem/BatchGetItem/Query/ConditionCheckItem; readwrite adds Put/Update/Delete/BatchWrite. No Scan for anyone. */
-  table: AccessLevel;
+  /**
+   * DynamoDB table: read = GetItem/BatchGetItem/Query/ConditionCheckItem; readwrite adds Put/Update/Delete/BatchWrite;
+   * none = no grant at all (TABLE_NAME is still set, as for every function: shared/config.ts validates it). No Scan for anyone.
+   */
+  table: AccessLevel | 'none';
   /** Only items whose partition key starts with one of these (`OUTBOX#`): an IAM dynamodb:LeadingKeys condition. */
   tableKeys?: string[];
   /**
@@ -96,6 +99,9 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   // each report under reports/ (expired by the bucket's lifecycle) and presigns a GET of it; PDFKit is bundled
   // here only. More memory is more CPU for the PDF; 29 s stays inside the HTTP API's 30 s.
   reports: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['reports/*'] }, jwtSecret: true, memoryMb: 1536, timeoutSeconds: 29 },
+  // The API reference: files shipped beside its bundle, read once per container; public, unmetered (no limiter
+  // counter), so it touches nothing in AWS.
+  reference: { table: 'none' },
   realtime: { table: 'readwrite', jwtSecret: true, websocket: true },
   // Walks the connection index and deletes stale connections; minutes, not the HTTP API's 30 s.
   fanout: { table: 'readwrite', websocket: true, timeoutSeconds: 300 },

@@ -128,7 +128,7 @@ export class GradHelperStack extends Stack {
         bundle: props.bundle,
         readsSecrets: Boolean(perms.jwtSecret || perms.stripe),
       });
-      fn.bindTable(this.table, perms.table, perms.tableKeys);
+      if (perms.table !== 'none') fn.bindTable(this.table, perms.table, perms.tableKeys);
       if (perms.bucket) fn.bindBucket(this.storage.bucket, perms.bucket.prefixes, perms.bucket.access);
       if (perms.jwtSecret) fn.bindSecret(this.jwtSecret.secret);
       if (perms.ses) fn.bindSes(mailer);

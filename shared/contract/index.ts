@@ -13,6 +13,7 @@ import { adminRoutes } from './admin.ts';
 import { analyticsRoutes } from './analytics.ts';
 import { billingRoutes, webhookRoutes } from './billing.ts';
 import { reportsRoutes } from './reports.ts';
+import { referenceRoutes } from './reference.ts';
 
 export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   system: systemRoutes,
@@ -29,6 +30,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   admin: adminRoutes,
   analytics: analyticsRoutes,
   reports: reportsRoutes,
+  reference: referenceRoutes,
 };
 
 export const allRoutes: RouteDef[] = Object.values(contract).flatMap((routes) => Object.values(routes));

@@ -29,7 +29,8 @@ export type FunctionName =
   | 'meetings'
   | 'admin'
   | 'analytics'
-  | 'reports';
+  | 'reports'
+  | 'reference';
 
 export interface MultipartSpec {
   /** Form field names that carry files (e.g. ['files'] or ['avatar']). */

@@ -150,6 +150,41 @@ describe('what each function bundles', () => {
     expect(() => createHttpHandler({ upload: route }, { upload: async () => ({}) })).toThrow(/POST \/x takes multipart\/form-data: pass \{ parseMultipart \}/);
   });
 
+  it('the reference bundle serves the page, its assets and the documents from its side files, in a fresh Node.js process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradhelper-reference-bundle-'));
+    try {
+      await build({
+        ...lambdaBundleOptions,
+        absWorkingDir: PROJECT_ROOT,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        entryPoints: [defaultHandlerEntry('reference')],
+        outfile: join(dir, 'index.mjs'),
+      });
+      copyBundleSideFiles('reference', PROJECT_ROOT, dir);
+      const url = pathToFileURL(join(dir, 'index.mjs')).href;
+      // One request per route, as API Gateway sends them; prints status, type and size of each answer.
+      const requests = [
+        ['GET /docs', {}],
+        ['GET /docs/assets/{asset}', { asset: 'swagger-ui-bundle.js' }],
+        ['GET /openapi.json', {}],
+      ];
+      const script = `const m = await import(${JSON.stringify(url)});
+        for (const [routeKey, pathParameters] of ${JSON.stringify(requests)}) {
+          const r = await m.handler({ routeKey, rawPath: '/v1', headers: {}, pathParameters, requestContext: { requestId: 'r', http: { method: 'GET', sourceIp: '1.2.3.4' } } }, {});
+          console.log(r.statusCode, r.headers['Content-Type'], Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8').length);
+        }`;
+      const env = { PATH: process.env.PATH, TABLE_NAME: 't', BUCKET_NAME: 'b', JWT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x', AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' };
+      const lines = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), env, encoding: 'utf8' }).trim().split('\n');
+      expect(lines[0]).toMatch(/^200 text\/html; charset=utf-8 \d+$/);
+      expect(lines[1]).toBe(`200 text/javascript; charset=utf-8 ${statSync(join(PROJECT_ROOT, 'node_modules/swagger-ui-dist/swagger-ui-bundle.js')).size}`);
+      expect(lines[2]).toMatch(existsSync(join(PROJECT_ROOT, 'docs/openapi.json')) ? /^200 application\/json; charset=utf-8 \d+$/ : /^404 /);
+      // The renderer is a side file, never part of the JavaScript Lambda loads.
+      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(1024 * 1024);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('PDFKit (and its font machinery) is in the reports bundle only, so no other route pays its cold start', async () => {
     expect(await packagesIn('reports')).toContain('pdfkit');
     const others = [...functionNames, ...nonHttpFunctionNames].filter((fn) => fn !== 'reports' && existsSync(defaultHandlerEntry(fn)));

@@ -115,3 +115,29 @@ describe('documentation-only modules', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('client/ module imports', () => {
+  /** Every module specifier a file names (relative, aliased or a package), type-only imports included. */
+  const specifiersOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  const CLIENT = join(PROJECT_ROOT, 'client');
+
+  it('client/ imports only its own files and openapi-fetch, so it can be copied into a frontend as it is', () => {
+    for (const file of tsFiles(CLIENT)) {
+      for (const specifier of specifiersOf(file)) {
+        const own = specifier.startsWith('.') && resolve(dirname(file), specifier).startsWith(CLIENT + '/');
+        expect(own || specifier === 'openapi-fetch', `${relative(PROJECT_ROOT, file)} imports ${specifier}`).toBe(true);
+      }
+    }
+  });
+
+  it('no function, shared or infra module imports client/ (it is not part of any bundle)', () => {
+    for (const dir of ['functions', 'shared', 'infra']) {
+      for (const file of tsFiles(join(PROJECT_ROOT, dir))) {
+        for (const specifier of specifiersOf(file)) {
+          const target = specifier.startsWith('.') ? resolve(dirname(file), specifier) : specifier;
+          expect(target.startsWith(CLIENT + '/') || /^#?client\//.test(specifier), `${relative(PROJECT_ROOT, file)} imports ${specifier}`).toBe(false);
+        }
+      }
+    }
+  });
+});

@@ -73,7 +73,8 @@ const actionsOf = (fn: string) => new Set(grantsOf(fn).map((g) => g.action));
 /** What each capability of infra/permissions.ts means in IAM actions (the specification of bind*). */
 function expectedActions(fn: string, entry: FunctionPermissions): Set<string> {
   // Every function is traced (active tracing sends its segments to X-Ray).
-  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+  if (entry.table !== 'none') actions.push('dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem');
   if (entry.table === 'readwrite') actions.push('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem');
   if (entry.bucket) {
     actions.push('s3:ListBucket');
@@ -426,6 +427,11 @@ describe('permissions', () => {
     for (const denied of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:GetObject', 's3:PutObject', 'secretsmanager:GetSecretValue']) {
       expect(actions).not.toContain(denied);
     }
+  });
+
+  it('the reference function (static files) may write its logs and traces and nothing else, though it knows TABLE_NAME like every function', () => {
+    expect([...actionsOf('reference')].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(env('reference').TABLE_NAME).toEqual({ Ref: idOf(stack.table.table) });
   });
 
   it('only the reports function touches objects under reports/, and it touches no other object', () => {
