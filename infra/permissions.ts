@@ -75,6 +75,8 @@ export const functionPermissions: Record<AnyFunctionName, FunctionPermissions> =
   files: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*', 'tmp/*'] }, jwtSecret: true },
   // Deliverable files are stored under uploads/ and task views embed presigned GET URLs.
   tasks: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
+  // The spec's deliverables section: submissions upload files (multipart or confirmed uploads) under uploads/.
+  deliverables: { table: 'readwrite', bucket: { access: 'readwrite', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },
   // Message views embed presigned GET URLs of attachments (shared/files/view.ts); a URL signed by a role
   // without s3:GetObject on the key is refused by S3, so chats reads uploads/*.
   chats: { table: 'readwrite', bucket: { access: 'read', prefixes: ['uploads/*'] }, jwtSecret: true, websocket: true },

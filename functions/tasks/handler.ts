@@ -1,18 +1,8 @@
 import { tasksRoutes } from '#shared/contract/tasks.ts';
 import { createHttpHandler } from '#shared/http/pipeline.ts';
-import { parseMultipart } from '#shared/http/multipart.ts';
 import { paginationOf, reply } from '#shared/http/reply.ts';
 import { defaultTasksDeps } from './deps.ts';
 import { assignTask, cancelTask, changeTaskStatus, createTask, getTaskDetail, listTasksFor, updateTask } from './tasks.ts';
-import {
-  addDeliverable,
-  approveDeliverable,
-  deleteDeliverable,
-  getDeliverableDetail,
-  listDeliverables,
-  submitDeliverable,
-  updateDeliverable,
-} from './deliverables.ts';
 
 export const handler = createHttpHandler(tasksRoutes, {
   create: {
@@ -35,22 +25,4 @@ export const handler = createHttpHandler(tasksRoutes, {
   cancel: async ({ auth, params, body, request, log }) => cancelTask(defaultTasksDeps(log, request.now), auth, params.taskId, body.reason),
 
   assign: async ({ auth, params, body, request, log }) => assignTask(defaultTasksDeps(log, request.now), auth, params.taskId, body.adminId),
-
-  addDeliverable: {
-    run: async ({ auth, params, body, request, log }) => reply.created(await addDeliverable(defaultTasksDeps(log, request.now), auth, params.taskId, body)),
-    replay: async ({ auth, resourceIds: [deliverableId], request, log }) => getDeliverableDetail(defaultTasksDeps(log, request.now), auth, deliverableId),
-  },
-
-  listDeliverables: async ({ auth, params, request, log }) => listDeliverables(defaultTasksDeps(log, request.now), auth, params.taskId),
-
-  updateDeliverable: async ({ auth, params, body, request, log }) =>
-    updateDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId, body),
-
-  submitDeliverable: async ({ auth, params, body, files, request, log }) =>
-    submitDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId, { notes: body.notes, fileIds: body.fileIds, uploads: files }),
-
-  approveDeliverable: async ({ auth, params, body, request, log }) =>
-    approveDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId, body),
-
-  deleteDeliverable: async ({ auth, params, request, log }) => deleteDeliverable(defaultTasksDeps(log, request.now), auth, params.deliverableId),
-}, { parseMultipart });
+});

@@ -1,8 +1,7 @@
 // Routes of the chats endpoint group: support, task and general chats, their messages, read positions
 // and typing indicators. The data model behind them is in docs/data-model/chats.md.
 import * as z from '../zod.ts';
-import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
-import { FileSummary } from './files.ts';
+import { defineRoute, Id, IsoDateTime, PageQuery, FileSummary, type RouteDef } from '../http/contract.ts';
 
 export const ChatType = z.enum(['support', 'task', 'general']);
 export const MessageType = z.enum(['text', 'image', 'file']);

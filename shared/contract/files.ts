@@ -4,6 +4,9 @@ import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { FILE_CATEGORIES } from '../db/entities/file.ts';
+import { FileSummary } from '../http/contract.ts';
+
+export { FileSummary };
 
 export const FileCategory = z.enum(FILE_CATEGORIES);
 
@@ -27,15 +30,6 @@ export const FileObject = z.object({
   chatId: z.nullable(Id('chat')),
   /** True while a task, deliverable or message references the file; it cannot be deleted then. */
   attached: z.boolean(),
-});
-
-/** What task, deliverable and message responses embed for each attached file (see shared/files/attachments.ts). */
-export const FileSummary = z.object({
-  id: Id('file'),
-  name: z.string(),
-  url: z.url(),
-  size: z.number().check(z.int(), z.positive()),
-  type: z.string(),
 });
 
 const FileIdParams = z.object({ fileId: Id('file') });

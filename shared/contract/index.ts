@@ -5,6 +5,7 @@ import { authRoutes } from './auth.ts';
 import { usersRoutes } from './users.ts';
 import { filesRoutes } from './files.ts';
 import { tasksRoutes } from './tasks.ts';
+import { deliverablesRoutes } from './deliverables.ts';
 import { chatsRoutes } from './chats.ts';
 import { notificationsRoutes } from './notifications.ts';
 import { partnershipRoutes } from './partnership.ts';
@@ -21,6 +22,7 @@ export const contract: Record<FunctionName, Record<string, RouteDef>> = {
   users: usersRoutes,
   files: filesRoutes,
   tasks: tasksRoutes,
+  deliverables: deliverablesRoutes,
   chats: chatsRoutes,
   notifications: notificationsRoutes,
   partnership: partnershipRoutes,

@@ -3,10 +3,11 @@ import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { PublicUser } from './auth.ts';
+import { ACADEMIC_LEVELS } from '../db/entities/user.ts';
 
 export const UserStatus = z.enum(['active', 'inactive', 'suspended']);
 export const UserRole = z.enum(['student', 'admin']);
-export const AcademicLevel = z.enum(['high_school', 'undergraduate', 'graduate', 'phd', 'other']);
+export const AcademicLevel = z.enum(ACADEMIC_LEVELS);
 export const Theme = z.enum(['light', 'dark', 'system']);
 
 export const Preferences = z.object({

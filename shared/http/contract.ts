@@ -21,6 +21,7 @@ export type FunctionName =
   | 'users'
   | 'files'
   | 'tasks'
+  | 'deliverables'
   | 'chats'
   | 'notifications'
   | 'partnership'
@@ -79,6 +80,11 @@ export interface IdempotencySpec {
   resourceIds?: (data: any) => string[];
 }
 
+/**
+ * Marked free of side effects for esbuild: a function that imports one schema from another group's contract
+ * (tasks takes AcademicLevel from users) then bundles that schema, not every route of that group.
+ */
+/* @__NO_SIDE_EFFECTS__ */
 export function defineRoute<const D extends RouteDef>(route: D): D {
   return route;
 }
@@ -149,3 +155,15 @@ export function refineDateRange(range: { dateFrom?: string; dateTo?: string }, c
     ctx.addIssue({ code: 'custom', path: ['dateTo'], message: 'must not be before dateFrom' });
   }
 }
+
+/**
+ * What task, deliverable and message responses embed for each attached file (see shared/files/attachments.ts).
+ * Here with the other building blocks, so tasks, deliverables and chats take it without the files group's routes.
+ */
+export const FileSummary = z.object({
+  id: Id('file'),
+  name: z.string(),
+  url: z.url(),
+  size: z.number().check(z.int(), z.positive()),
+  type: z.string(),
+});

@@ -132,7 +132,7 @@ describe('what each function bundles', () => {
 
   it('busboy is only in the groups with a multipart route, and no bundle carries the Secrets Manager client', async () => {
     const multipartGroups = [...new Set(allRoutes.filter((r) => r.multipart).map((r) => r.fn))].sort();
-    expect(multipartGroups).toEqual(['files', 'tasks', 'users']);
+    expect(multipartGroups).toEqual(['deliverables', 'files', 'users']);
     const everyFunction = [...new Set([...functionNames, ...nonHttpFunctionNames])].filter((fn) => existsSync(defaultHandlerEntry(fn)));
     const withBusboy: string[] = [];
     const withSecretsClient: string[] = [];

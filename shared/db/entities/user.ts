@@ -7,7 +7,8 @@ import { cancellationReasons, isConditionFailed, transactionItemFailed } from '.
 import { counterShardSk, counterUpdate, queryCounterItems, randomCounterShard, sumCounters } from '../counters.ts';
 
 export type UserStatus = 'active' | 'inactive' | 'suspended';
-export type AcademicLevel = 'high_school' | 'undergraduate' | 'graduate' | 'phd' | 'other';
+export const ACADEMIC_LEVELS = ['high_school', 'undergraduate', 'graduate', 'phd', 'other'] as const;
+export type AcademicLevel = (typeof ACADEMIC_LEVELS)[number];
 
 export interface UserPreferences {
   notifications: boolean;
