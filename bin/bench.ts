@@ -28,7 +28,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const OVERHEAD_RUNS = quick ? 10 : 40;
 const LIST_RUNS = quick ? 7 : 31;
 const WARMUP_RUNS = 5;
-const COLD_RUNS = 5;
+const COLD_RUNS = quick ? 5 : 9;
 const LIST_SIZES = quick ? [100, 1000] : [100, 1000, 5000];
 const PAGE_LIMIT = 20;
 /** The load section: students signing up at once, then a bounded number of mixed requests over many connections. */
@@ -76,7 +76,7 @@ interface FunctionResult {
   /** The same bundle without source-map support: what the source maps cost at cold start. */
   coldImportNoSourceMaps?: Omit<ColdStartResult, 'samples'>;
   /** Ratios to the bare DynamoDB handler measured in the same rounds (import: CPU time, steadier than wall). */
-  ratios?: { bundle: number; importAsDeployed: number; importWithSourceMaps: number; importWithoutSourceMaps: number };
+  ratios?: { bundle: number; importAsDeployed: number; importWithSourceMaps: number; importWithoutSourceMaps: number; importTraced: number };
   budget?: ColdStartBudget;
   withinBudget?: boolean;
   error?: string;
@@ -86,6 +86,8 @@ interface FunctionResult {
 const BARE = 'bare (1 GetItem)';
 
 const envWithMaps = { ...coldEnv, NODE_OPTIONS: '--enable-source-maps' };
+/** A sampled X-Ray invocation as Lambda's active tracing sets it up (issue #17): what tracing costs at cold start. */
+const envTraced = { ...coldEnv, _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1', AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000' };
 
 async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
   const results: FunctionResult[] = [];
@@ -102,6 +104,8 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
         {
           maps: { file: bundle.file, env: envWithMaps },
           plain: { file: bundle.file, env: coldEnv },
+          traced: { file: bundle.file, env: envTraced },
+          bareTraced: { file: bare.file, env: envTraced },
           bareMaps: { file: bare.file, env: envWithMaps },
           barePlain: { file: bare.file, env: coldEnv },
         },
@@ -116,6 +120,7 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
         bundle: ratio(bundle.bytes, bare.bytes),
         importWithSourceMaps: ratio(cold.maps.importCpuMsMedian, cold.bareMaps.importCpuMsMedian),
         importWithoutSourceMaps: ratio(cold.plain.importCpuMsMedian, cold.barePlain.importCpuMsMedian),
+        importTraced: ratio(cold.traced.importCpuMsMedian, cold.bareTraced.importCpuMsMedian),
         importAsDeployed: 0,
       };
       ratios.importAsDeployed = deployedWithMaps ? ratios.importWithSourceMaps : ratios.importWithoutSourceMaps;
@@ -154,7 +159,7 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
     bundle: rounded(bareFigures),
     coldImport: { ...bareDeployed, samplesMs: [] },
     coldImportNoSourceMaps: pooled(bareSamples.plain),
-    ratios: { bundle: 1, importAsDeployed: 1, importWithSourceMaps: 1, importWithoutSourceMaps: 1 },
+    ratios: { bundle: 1, importAsDeployed: 1, importWithSourceMaps: 1, importWithoutSourceMaps: 1, importTraced: 1 },
   });
   return results;
 }
@@ -220,13 +225,14 @@ async function main() {
   log(`1-2. Bundle size and cold import time against the bare handler (one lib-dynamodb GetItem, bundled the same way), median of ${COLD_RUNS} rounds of fresh node processes, function and baseline alternating`);
   log(
     table(
-      ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', '.map', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'budget (bundle, import)', 'within', 'note'],
+      ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', 'of which observability', '.map', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'traced: × bare', 'budget (bundle, import)', 'within', 'note'],
       fnResults.map((r) => [
         r.fn,
         r.bundle ? formatBytes(r.bundle.bytes) : '—',
         x(r.ratios?.bundle),
         r.bundle ? formatBytes(r.bundle.gzipBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sdkBytes) : '—',
+        r.bundle ? formatBytes(r.bundle.observabilityBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sourceMapBytes) : '—',
         r.coldImport ? ms(r.coldImport.importCpuMsMedian) : '—',
         x(r.ratios?.importAsDeployed),
@@ -234,6 +240,7 @@ async function main() {
         r.coldImportNoSourceMaps ? ms(r.coldImportNoSourceMaps.importCpuMsMedian) : '—',
         x(r.ratios?.importWithoutSourceMaps),
         x(r.ratios?.importWithSourceMaps),
+        x(r.ratios?.importTraced),
         r.budget ? `${x(r.budget.bundle)}, ${x(r.budget.importTime)}${r.budget.reason ? ` (${r.budget.reason})` : ''}` : '',
         r.withinBudget === undefined ? '' : r.withinBudget ? 'yes' : 'NO',
         r.error ?? r.coldImport?.error ?? '',
@@ -243,7 +250,9 @@ async function main() {
   const over = fnResults.filter((r) => r.withinBudget === false).map((r) => r.fn);
   log(`   import = the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS || '(none)'}); CPU = CPU time it used, steadier than wall time on a`);
   log('   busy machine, so ratios use it; w/o maps / with maps = the same bundle without / with --enable-source-maps, each against the');
-  log(`   baseline measured the same way. Default budget ${x(DEFAULT_BUDGET.bundle)} bundle, ${x(DEFAULT_BUDGET.importTime)} import (bin/bench/budgets.ts).`);
+  log('   baseline measured the same way; traced = in a sampled X-Ray invocation (_X_AMZN_TRACE_ID, AWS_XRAY_DAEMON_ADDRESS set), against');
+  log(`   the baseline traced alike; observability = bytes of shared/observability/ (metrics, error reports, subsegments).`);
+  log(`   Default budget ${x(DEFAULT_BUDGET.bundle)} bundle, ${x(DEFAULT_BUDGET.importTime)} import (bin/bench/budgets.ts).`);
   log(over.length ? `   OVER BUDGET: ${over.join(', ')}` : fnResults.length ? '   Every function is within its budget.' : '');
   log('');
   if (only === 'cold') {

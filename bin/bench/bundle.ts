@@ -33,6 +33,8 @@ export interface BundleResult {
   gzipBytes: number;
   /** Bytes in the output that come from @aws-sdk/* and @smithy/* (esbuild metafile). */
   sdkBytes: number;
+  /** Bytes from shared/observability/ (metrics, error reports, X-Ray subsegments): what issue #17 costs the bundle. */
+  observabilityBytes: number;
   /** The .map file shipped beside the bundle. */
   sourceMapBytes: number;
   buildMs: number;
@@ -59,6 +61,7 @@ export async function bundleFunction(projectRoot: string, fn: string, outDir: st
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
     sdkBytes: sdkBytesOf(out.metafile),
+    observabilityBytes: bytesFrom(out.metafile, /^shared\/observability\//),
     sourceMapBytes: statSync(`${file}.map`).size,
     buildMs,
   };
@@ -70,6 +73,14 @@ function sdkBytesOf(metafile: Metafile): number {
     for (const [input, info] of Object.entries(output.inputs)) {
       if (/node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(input)) bytes += info.bytesInOutput;
     }
+  }
+  return bytes;
+}
+
+function bytesFrom(metafile: Metafile, input: RegExp): number {
+  let bytes = 0;
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, info] of Object.entries(output.inputs)) if (input.test(path)) bytes += info.bytesInOutput;
   }
   return bytes;
 }
