@@ -15,6 +15,8 @@ interface CallOutcome {
   error?: unknown;
   requestId?: string;
   retries?: number;
+  /** X-Ray's namespace: `aws` for AWS services, `remote` for any other HTTP API (Stripe). */
+  namespace?: 'aws' | 'remote';
 }
 
 let socket: Socket | undefined;
@@ -55,7 +57,7 @@ function emit(trace: NonNullable<ReturnType<typeof activeTrace>>, service: strin
     parent_id: trace.parent,
     type: 'subsegment',
     name: service,
-    namespace: 'aws',
+    namespace: outcome.namespace ?? 'aws',
     start_time: startMs / 1000,
     end_time: endMs / 1000,
     aws: { operation, region: process.env.AWS_REGION, request_id: outcome.requestId, retries: outcome.retries, ...fields },
@@ -128,4 +130,15 @@ export function traceSdkClient<T extends SdkClientLike>(client: T, service: stri
     };
   client.middlewareStack.add(middleware, { step: 'initialize', name: 'xraySubsegment' });
   return client;
+}
+
+/**
+ * Reports a call that has already happened, from a client's own request events (the Stripe SDK's `response`
+ * event carries the method, path, status and both times): a `remote` subsegment in a sampled invocation.
+ */
+export function recordRemoteCall(service: string, operation: string, startMs: number, endMs: number, status: number | undefined, requestId?: string): void {
+  const trace = activeTrace();
+  if (!trace) return;
+  const error = status === undefined || status >= 400 ? Object.assign(new Error(`HTTP ${status ?? 'no answer'}`), { name: `Http${status ?? 'Error'}` }) : undefined;
+  emit(trace, service, operation, {}, startMs, endMs, { status, error, requestId, namespace: 'remote' });
 }

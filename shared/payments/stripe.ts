@@ -3,6 +3,7 @@
 // path prefix the SDK cannot express, so requests go through a client that prepends it).
 import Stripe from 'stripe';
 import { readSecretString, SecretReadError } from '../secrets/extension.ts';
+import { recordRemoteCall } from '../observability/tracing.ts';
 import { getConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 
@@ -51,7 +52,10 @@ export function getStripe(): Promise<Stripe> {
     const config = getConfig();
     const key = config.STRIPE_SECRET_KEY ?? (config.STRIPE_SECRET_KEY_ARN ? await secretValue(config.STRIPE_SECRET_KEY_ARN, 'The Stripe secret key') : undefined);
     if (!key) throw new AppError('SERVICE_UNAVAILABLE', 'Payments are not configured on this deployment (no Stripe secret key)');
-    return new Stripe(key, stripeOptionsFor(config.STRIPE_API_URL));
+    const stripe = new Stripe(key, stripeOptionsFor(config.STRIPE_API_URL));
+    // Each Stripe API call as an X-Ray subsegment (sampled invocations only), from the SDK's own timing.
+    stripe.on('response', (r: Stripe.ResponseEvent) => recordRemoteCall('Stripe', `${r.method} ${r.path}`, r.request_start_time, r.request_end_time, r.status, r.request_id));
+    return stripe;
   })().catch((err) => {
     stripePromise = undefined;
     throw err;

@@ -6,6 +6,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestStack } from '../support/stack.ts';
 import { getDb } from '../../shared/db/client.ts';
 import { getStorage } from '../../shared/storage/s3.ts';
+import { getStripe } from '../../shared/payments/stripe.ts';
 import { traced } from '../../shared/observability/tracing.ts';
 import { createLogger, setLogSink } from '../../shared/log.ts';
 
@@ -109,6 +110,19 @@ describe('X-Ray subsegments', () => {
     expect(received).toHaveLength(1);
     const { doc } = parse(received[0]);
     expect(doc).toMatchObject({ name: 'S3', namespace: 'aws', trace_id: ROOT, parent_id: PARENT, aws: { operation: 'HeadBucket', bucket_name: storage.bucket }, http: { response: { status: 200 } } });
+  });
+
+  it("a Stripe API call is a remote subsegment, timed by the Stripe SDK's own response event (here against the local Stripe emulator)", async () => {
+    process.env._X_AMZN_TRACE_ID = `Root=${ROOT};Parent=${PARENT};Sampled=1`;
+    const stripe = await getStripe();
+    const intent = await stripe.paymentIntents.create({ amount: 1999, currency: 'usd' });
+    await settle();
+
+    expect(intent.id).toMatch(/^pi_/);
+    const stripeCalls = received.map((d) => parse(d).doc).filter((doc) => doc.name === 'Stripe');
+    expect(stripeCalls).toHaveLength(1);
+    expect(stripeCalls[0]).toMatchObject({ namespace: 'remote', trace_id: ROOT, parent_id: PARENT, aws: { operation: 'POST /v1/payment_intents' }, http: { response: { status: 200 } } });
+    expect(stripeCalls[0].end_time).toBeGreaterThanOrEqual(stripeCalls[0].start_time);
   });
 
   it("puts the invocation's trace id on every log line, so a line leads to its trace", () => {
