@@ -8,6 +8,9 @@ import * as z from '../zod.ts';
 import { Events, type ServerEventType } from './events.ts';
 import { ClientActions, WEBSOCKET_LIMITS, type ClientActionName } from './actions.ts';
 import { exampleId, EXAMPLE_TIME, type JsonSchema } from '../http/schema-example.ts';
+// The same resources as the HTTP API's examples: a pushed message or notification is what GET lists.
+import { messageExample } from '../contract/docs/chats.ts';
+import { notificationExample } from '../contract/docs/notifications.ts';
 
 interface FrameDoc {
   /** Short line for lists. */
@@ -21,24 +24,6 @@ interface FrameDoc {
 const chatId = exampleId('chat');
 const userId = exampleId('user');
 
-const messageExample = {
-  id: exampleId('msg'),
-  chatId,
-  senderId: userId,
-  sender: { id: userId, name: 'John Doe', role: 'student', avatar: null },
-  type: 'text',
-  content: 'Hello, I have a question about my draft.',
-  attachments: [],
-  replyTo: null,
-  seq: 42,
-  createdAt: EXAMPLE_TIME,
-  timestamp: EXAMPLE_TIME,
-  editedAt: null,
-  deleted: false,
-  deletedAt: null,
-  readBy: [],
-  status: 'sent',
-};
 
 /** Every server event, by type. The tests check that each event of events.ts has one and that its example passes `checkEvent`. */
 export const eventDocs: Record<ServerEventType, FrameDoc> = {
@@ -58,15 +43,7 @@ export const eventDocs: Record<ServerEventType, FrameDoc> = {
     description: 'The notification exactly as `GET /notifications` lists it. Sent to its recipient when their push preference for its category allows.',
     example: {
       type: 'notification.new',
-      data: {
-        id: exampleId('notif'),
-        type: 'task_update',
-        title: 'Task in progress',
-        message: 'Your task "Machine Learning Research Paper" is now in progress.',
-        data: { taskId: exampleId('task') },
-        read: false,
-        createdAt: EXAMPLE_TIME,
-      },
+      data: notificationExample,
     },
   },
   'task.status_changed': {

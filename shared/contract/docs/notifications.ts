@@ -2,7 +2,7 @@
 import type { RouteDoc } from '../../http/openapi.ts';
 import { exampleId, EXAMPLE_TIME } from '../../http/schema-example.ts';
 
-const notificationExample = {
+export const notificationExample = {
   id: exampleId('notif'),
   type: 'task_update',
   title: 'Task in progress',
