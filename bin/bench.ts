@@ -28,7 +28,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const OVERHEAD_RUNS = quick ? 10 : 40;
 const LIST_RUNS = quick ? 7 : 31;
 const WARMUP_RUNS = 5;
-const COLD_RUNS = quick ? 5 : 9;
+const COLD_RUNS = quick ? 5 : 15;
 const LIST_SIZES = quick ? [100, 1000] : [100, 1000, 5000];
 const PAGE_LIMIT = 20;
 /** The load section: students signing up at once, then a bounded number of mixed requests over many connections. */
@@ -116,11 +116,15 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
       const deployedWithMaps = LAMBDA_NODE_OPTIONS.includes('--enable-source-maps');
       const asDeployed = deployedWithMaps ? cold.maps : cold.plain;
       const ratio = (a: number, b: number) => round(a / b);
+      // The median of per-round ratios: each round imports the function and the baseline within a second of
+      // each other, so a burst of load elsewhere moves both; a ratio of the two medians would not cancel it.
+      const pairedRatio = (fn: ColdStartResult, base: ColdStartResult) =>
+        round(median(fn.samples.map((s, i) => s.importCpuMs / (base.samples[i]?.importCpuMs ?? NaN)).filter(Number.isFinite)));
       const ratios = {
         bundle: ratio(bundle.bytes, bare.bytes),
-        importWithSourceMaps: ratio(cold.maps.importCpuMsMedian, cold.bareMaps.importCpuMsMedian),
-        importWithoutSourceMaps: ratio(cold.plain.importCpuMsMedian, cold.barePlain.importCpuMsMedian),
-        importTraced: ratio(cold.traced.importCpuMsMedian, cold.bareTraced.importCpuMsMedian),
+        importWithSourceMaps: pairedRatio(cold.maps, cold.bareMaps),
+        importWithoutSourceMaps: pairedRatio(cold.plain, cold.barePlain),
+        importTraced: pairedRatio(cold.traced, cold.bareTraced),
         importAsDeployed: 0,
       };
       ratios.importAsDeployed = deployedWithMaps ? ratios.importWithSourceMaps : ratios.importWithoutSourceMaps;
@@ -222,7 +226,7 @@ async function main() {
   output.functions = fnResults;
   output.coldStartBudget = { default: DEFAULT_BUDGET, baseline: 'bin/bench/bare-handler.ts' };
   const x = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}×`);
-  log(`1-2. Bundle size and cold import time against the bare handler (one lib-dynamodb GetItem, bundled the same way), median of ${COLD_RUNS} rounds of fresh node processes, function and baseline alternating`);
+  log(`1-2. Bundle size and cold import time against the bare handler (one lib-dynamodb GetItem, bundled the same way), ${COLD_RUNS} rounds of fresh node processes, function and baseline alternating; ratios are the median of the per-round ratios`);
   log(
     table(
       ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', 'of which observability', '.map', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'traced: × bare', 'budget (bundle, import)', 'within', 'note'],
