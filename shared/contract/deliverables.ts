@@ -2,18 +2,13 @@
 // confirmed uploads) and the student's review. Their own module and function (issue #15): the deliverables
 // bundle takes none of the task routes' schemas, and the tasks bundle no multipart parser.
 import * as z from '../zod.ts';
-import { defineRoute, Id, IsoDateTime, FileSummary, type RouteDef } from '../http/contract.ts';
+import { ClearableText, defineRoute, RequiredText, TrimmedText, Id, IsoDateTime, FileSummary, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { DELIVERABLE_STATUSES } from '../db/entities/deliverable.ts';
 
 export const DeliverableStatus = z.enum(DELIVERABLE_STATUSES);
 export const MAX_FILES_PER_SUBMIT = 10;
 
-/** Trimmed text of at most `max` characters. */
-const trimmed = (max: number) => z.string().check(z.trim(), z.maxLength(max));
-const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
-/** `null` clears an optional text field on update. */
-const clearable = (max: number) => z.optional(z.nullable(trimmed(max)));
 
 const TaskIdParams = z.object({ taskId: Id('task') });
 const DeliverableIdParams = z.object({ deliverableId: Id('deliv') });
@@ -42,18 +37,18 @@ export const Deliverable = z.object({
 });
 
 export const AddDeliverableBody = z.strictObject({
-  title: text(200),
-  description: z.optional(trimmed(5000)),
+  title: RequiredText(200),
+  description: z.optional(TrimmedText(5000)),
   dueDate: z.optional(IsoDateTime),
-  requirements: z.optional(trimmed(5000)),
+  requirements: z.optional(TrimmedText(5000)),
 });
 
 export const UpdateDeliverableBody = z
   .strictObject({
-    title: z.optional(text(200)),
-    description: clearable(5000),
+    title: z.optional(RequiredText(200)),
+    description: ClearableText(5000),
     dueDate: z.optional(z.nullable(IsoDateTime)),
-    requirements: clearable(5000),
+    requirements: ClearableText(5000),
     /**
      * Every spec status parses; only the admin's moves are made (pending <-> in_progress, revision_needed ->
      * in_progress). `completed` (the student's approval), `revision_needed` (the student's review) and
@@ -65,7 +60,7 @@ export const UpdateDeliverableBody = z
 
 /** Multipart: `files` + `notes`. JSON: `{ fileIds, notes }` of confirmed files. */
 export const SubmitDeliverableBody = z.object({
-  notes: z.optional(trimmed(5000)),
+  notes: z.optional(TrimmedText(5000)),
   fileIds: z.optional(z.array(Id('file')).check(z.minLength(1), z.maxLength(MAX_FILES_PER_SUBMIT))),
 });
 
@@ -73,7 +68,7 @@ export const ApproveDeliverableBody = z
   .strictObject({
     approved: z.boolean(),
     /** Required when asking for a revision (`approved: false`). */
-    feedback: z.optional(text(5000)),
+    feedback: z.optional(RequiredText(5000)),
   })
   .check(z.refine((b) => b.approved || b.feedback !== undefined, { path: ['feedback'], error: 'is required when asking for a revision' }));
 

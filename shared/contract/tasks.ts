@@ -2,7 +2,7 @@
 // deliverables (add, list, update, submit, approve, remove). State machines: docs/task-lifecycle.md; keys
 // and costs: docs/data-model/tasks.md.
 import * as z from '../zod.ts';
-import { defineRoute, Id, IsoDateTime, PageQuery, QueryBoolean, FileSummary, type RouteDef } from '../http/contract.ts';
+import { ClearableText, defineRoute, RequiredText, TrimmedText, Id, IsoDateTime, PageQuery, QueryBoolean, FileSummary, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../db/entities/task.ts';
 import { ACADEMIC_LEVELS } from '../db/entities/user.ts';
@@ -18,9 +18,6 @@ export const TaskPriority = z.enum(TASK_PRIORITIES);
 export const MAX_DELIVERABLES_ON_CREATE = 10;
 export const MAX_ATTACHMENTS_ON_CREATE = 10;
 
-/** Trimmed text of at most `max` characters. */
-const trimmed = (max: number) => z.string().check(z.trim(), z.maxLength(max));
-const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 /** Free-form category slugs (`research_paper`, `computer_science`): the frontend owns the lists. */
 const slug = z
   .string()
@@ -33,8 +30,6 @@ const Money = z
     z.lte(1_000_000),
     z.refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'at most two decimal places'),
   );
-/** `null` clears an optional text field on update. */
-const clearable = (max: number) => z.optional(z.nullable(trimmed(max)));
 const Pages = z.number().check(z.int(), z.gte(1), z.lte(2000));
 
 // Fields the server owns: named so a client that sends one learns which field was refused.
@@ -52,21 +47,21 @@ const refusedOnTask = {
 };
 
 export const CreateTaskBody = z.object({
-  title: text(200),
+  title: RequiredText(200),
   type: slug,
-  description: text(10_000),
+  description: RequiredText(10_000),
   subject: slug,
   academicLevel: AcademicLevel,
   pages: Pages,
   /** Must be in the future (checked against the request time). */
   deadline: IsoDateTime,
   budget: Money,
-  requirements: z.optional(trimmed(10_000)),
+  requirements: z.optional(TrimmedText(10_000)),
   /** Titles; each becomes a deliverable (status pending, due at the task's deadline). */
-  deliverables: z._default(z.array(text(200)).check(z.maxLength(MAX_DELIVERABLES_ON_CREATE)), []),
+  deliverables: z._default(z.array(RequiredText(200)).check(z.maxLength(MAX_DELIVERABLES_ON_CREATE)), []),
   /** Ids of confirmed files the caller uploaded (POST /files/upload or the direct upload). */
   attachments: z._default(z.array(Id('file')).check(z.maxLength(MAX_ATTACHMENTS_ON_CREATE)), []),
-  citations: z.optional(trimmed(500)),
+  citations: z.optional(TrimmedText(500)),
   priority: z._default(TaskPriority, 'medium'),
   ...refusedOnTask,
 });
@@ -74,16 +69,16 @@ export type CreateTaskBody = z.infer<typeof CreateTaskBody>;
 
 export const UpdateTaskBody = z
   .object({
-    title: z.optional(text(200)),
+    title: z.optional(RequiredText(200)),
     type: z.optional(slug),
-    description: z.optional(text(10_000)),
+    description: z.optional(RequiredText(10_000)),
     subject: z.optional(slug),
     academicLevel: z.optional(AcademicLevel),
     pages: z.optional(Pages),
     deadline: z.optional(IsoDateTime),
     budget: z.optional(Money),
-    requirements: clearable(10_000),
-    citations: clearable(500),
+    requirements: ClearableText(10_000),
+    citations: ClearableText(500),
     priority: z.optional(TaskPriority),
     deliverables: serverOwned('are managed through /tasks/{taskId}/deliverables'),
     attachments: serverOwned('cannot be changed after creation'),
@@ -97,12 +92,12 @@ export const AdminTaskStatus = z.enum(['in_progress', 'completed', 'revision_nee
 
 export const ChangeStatusBody = z.strictObject({
   status: AdminTaskStatus,
-  reason: z.optional(text(1000)),
-  feedback: z.optional(text(5000)),
+  reason: z.optional(RequiredText(1000)),
+  feedback: z.optional(RequiredText(5000)),
 });
 
 export const CancelTaskBody = z.strictObject({
-  reason: text(1000),
+  reason: RequiredText(1000),
 });
 
 export const AssignBody = z.strictObject({ adminId: Id('user') });
@@ -113,7 +108,7 @@ export const TaskListQuery = z.extend(PageQuery, {
   /** Absent: every task but cancelled ones (the spec's lists). `cancelled` (this API's extension) lists those. */
   status: z.optional(TaskStatus),
   /** Case-insensitive substring of the title. */
-  search: z.optional(text(100)),
+  search: z.optional(RequiredText(100)),
   sortBy: z._default(SortBy, 'created_at'),
   sortOrder: z._default(z.enum(['asc', 'desc']), 'desc'),
   /** Admins: only the tasks assigned to the caller. */

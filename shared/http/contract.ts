@@ -167,3 +167,10 @@ export const FileSummary = z.object({
   size: z.number().check(z.int(), z.positive()),
   type: z.string(),
 });
+
+/** Trimmed text of at most `max` characters (may be empty). */
+export const TrimmedText = (max: number) => z.string().check(z.trim(), z.maxLength(max));
+/** Trimmed, non-empty text of at most `max` characters. */
+export const RequiredText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+/** An optional text field on update, where `null` clears it. */
+export const ClearableText = (max: number) => z.optional(z.nullable(TrimmedText(max)));
