@@ -1,8 +1,17 @@
 // Runtime configuration, validated once per cold start so a missing variable fails at init, not at the first request.
 import * as z from './zod.ts';
 
-const intFromEnv = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
-const url = () => z.string().check(z.url());
+// One instance of each field type, shared by every variable of that type: the whole schema is built and parsed
+// at every cold start (getConfig runs at init), and each schema object built costs the cold import (issue #15).
+const PositiveInt = z.coerce.number().check(z.int(), z.positive());
+const NonNegativeInt = z.coerce.number().check(z.int(), z.gte(0));
+const Text = z.string();
+const OptionalText = z.optional(Text);
+const NonEmptyText = z.string().check(z.minLength(1));
+const Url = z.string().check(z.url());
+const Flag = z.stringbool();
+const intFromEnv = (fallback: number) => z._default(PositiveInt, fallback);
+const url = () => Url;
 
 /** `24h,15m` as seconds, longest first and without repeats; undefined when a part is not a duration (units s, m, h, d). */
 function reminderOffsets(raw: string): number[] | undefined {
@@ -14,34 +23,34 @@ function reminderOffsets(raw: string): number[] | undefined {
 }
 
 const ConfigSchema = z.object({
-  TABLE_NAME: z.string().check(z.minLength(1)),
-  BUCKET_NAME: z.string().check(z.minLength(1)),
+  TABLE_NAME: NonEmptyText,
+  BUCKET_NAME: NonEmptyText,
   APP_URL: z._default(url(), 'http://localhost:5173'),
   /** Public base URL of this API (used in links the API hands out, e.g. avatar URLs). */
   API_URL: z._default(url(), 'http://localhost:3001/api/v1'),
   /** Comma-separated origins CORS allows; defaults to APP_URL. `*` allows any origin (without credentials). */
-  CORS_ORIGINS: z.optional(z.string()),
+  CORS_ORIGINS: OptionalText,
   /** S3 emulators serve buckets by path, not by virtual host (the local stack sets this). */
-  S3_FORCE_PATH_STYLE: z._default(z.stringbool(), false),
-  JWT_ISSUER: z._default(z.string(), 'gradhelper'),
-  JWT_AUDIENCE: z._default(z.string(), 'gradhelper-api'),
+  S3_FORCE_PATH_STYLE: z._default(Flag, false),
+  JWT_ISSUER: z._default(Text, 'gradhelper'),
+  JWT_AUDIENCE: z._default(Text, 'gradhelper-api'),
   /** Locally the signing secret comes straight from the environment; in AWS from Secrets Manager. */
   JWT_SECRET: z.optional(z.string().check(z.minLength(32))),
-  JWT_SECRET_ARN: z.optional(z.string()),
+  JWT_SECRET_ARN: OptionalText,
   /**
    * Seconds after a refresh token's rotation during which presenting it again (two tabs refreshing at once,
    * a retried request) yields another token of the same session instead of counting as theft. 0 disables.
    */
   REFRESH_REUSE_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(60)), 10),
-  GOOGLE_CLIENT_ID: z._default(z.string(), ''),
+  GOOGLE_CLIENT_ID: z._default(Text, ''),
   GOOGLE_JWKS_URL: z._default(url(), 'https://www.googleapis.com/oauth2/v3/certs'),
-  MAIL_FROM: z._default(z.string(), 'GradHelper <no-reply@gradhelper.local>'),
+  MAIL_FROM: z._default(Text, 'GradHelper <no-reply@gradhelper.local>'),
   /** Local stack only: folder where the file mailer writes one message per file. */
-  MAIL_OUTBOX_DIR: z.optional(z.string()),
+  MAIL_OUTBOX_DIR: OptionalText,
   /** The fan-out Lambda that broadcasts to a whole audience asynchronously; unset: broadcasts run in the request. */
-  FANOUT_FUNCTION_NAME: z.optional(z.string()),
+  FANOUT_FUNCTION_NAME: OptionalText,
   /** Management API endpoint of the WebSocket API (https://{id}.execute-api.{region}.amazonaws.com/{stage}). */
-  WEBSOCKET_ENDPOINT: z.optional(z.string()),
+  WEBSOCKET_ENDPOINT: OptionalText,
   /** Open WebSocket connections one user may hold (tabs and devices); connecting past it closes their oldest. */
   WEBSOCKET_MAX_CONNECTIONS_PER_USER: intFromEnv(10),
   /** Client frames that do work for others (`chat.typing`) per connection per minute; `ping` is not counted. */
@@ -59,7 +68,7 @@ const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: intFromEnv(10),
   LOGIN_FAILURE_WINDOW_SECONDS: intFromEnv(15 * 60),
   /** After a reset mail, further forgot-password requests for that account send nothing this long (still 200). 0: off. */
-  FORGOT_PASSWORD_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 60),
+  FORGOT_PASSWORD_COOLDOWN_SECONDS: z._default(NonNegativeInt, 60),
   /** Per file on POST /files/upload. A sync Lambda payload is 6 MB and binary bodies arrive base64 (x4/3), so ~4 MiB is the most one request can carry; bigger files use the direct-to-S3 upload. */
   MAX_UPLOAD_BYTES: intFromEnv(4 * 1024 * 1024),
   MAX_AVATAR_BYTES: intFromEnv(2 * 1024 * 1024),
@@ -72,14 +81,14 @@ const ConfigSchema = z.object({
    */
   LIST_READ_BUDGET: z._default(z.coerce.number().check(z.int(), z.gte(101)), 2000),
   /** EventBridge Scheduler group of this stack's one-time schedules (bill due dates) and the role they run as; set by the stack. */
-  SCHEDULE_GROUP_NAME: z.optional(z.string()),
-  SCHEDULER_ROLE_ARN: z.optional(z.string()),
+  SCHEDULE_GROUP_NAME: OptionalText,
+  SCHEDULER_ROLE_ARN: OptionalText,
   /** Stripe API secret key, directly (local, test mode) or from Secrets Manager (AWS). Neither: payments answer 503. */
-  STRIPE_SECRET_KEY: z.optional(z.string().check(z.minLength(1))),
-  STRIPE_SECRET_KEY_ARN: z.optional(z.string()),
+  STRIPE_SECRET_KEY: z.optional(NonEmptyText),
+  STRIPE_SECRET_KEY_ARN: OptionalText,
   /** Signing secret of the webhook endpoint (`whsec_...`), directly or from Secrets Manager. */
-  STRIPE_WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(1))),
-  STRIPE_WEBHOOK_SECRET_ARN: z.optional(z.string()),
+  STRIPE_WEBHOOK_SECRET: z.optional(NonEmptyText),
+  STRIPE_WEBHOOK_SECRET_ARN: OptionalText,
   /** Another Stripe API base URL (the local emulator, `http://localhost:3001/_stripe`); unset: api.stripe.com. */
   STRIPE_API_URL: z.optional(url()),
   /** Currency of a bill that names none (ISO code, lower case). */
@@ -99,9 +108,9 @@ const ConfigSchema = z.object({
     ._default(z.string(), 'https://meet.jit.si/gradhelper-{meetingId}')
     .check(z.refine((t) => t.includes('{meetingId}') && /^https?:\/\//.test(t), 'must be an http(s) URL containing {meetingId}')),
   /** The reminders function (target of every meeting schedule). */
-  REMINDERS_FUNCTION_ARN: z.optional(z.string()),
+  REMINDERS_FUNCTION_ARN: OptionalText,
   /** Queue for schedule invocations that still fail after the schedule's retries. */
-  SCHEDULE_DLQ_ARN: z.optional(z.string()),
+  SCHEDULE_DLQ_ARN: OptionalText,
   /**
    * Bytes of files (every category) one student may keep at a time; admins are counted but not limited.
    * Over it, an upload or confirm is 413 PAYLOAD_TOO_LARGE naming the quota. Freed by deleting files, and
@@ -121,14 +130,14 @@ const ConfigSchema = z.object({
    */
   SYSTEM_LOG_SOURCE: z._default(z.enum(['cloudwatch', 'files']), 'cloudwatch'),
   /** JSON object: function (`service`) to its CloudWatch log group name; set by the stack for the admin function. */
-  SYSTEM_LOG_GROUPS: z.optional(z.string()),
+  SYSTEM_LOG_GROUPS: OptionalText,
   /** The local stack's folder of `<function>.log` files. */
-  SYSTEM_LOG_DIR: z.optional(z.string()),
+  SYSTEM_LOG_DIR: OptionalText,
   /** Retention of the functions' log groups (days): older `dateFrom`s are raised to it. */
   SYSTEM_LOG_RETENTION_DAYS: intFromEnv(30),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   /** Tests set this to check every response against its contract schema. */
-  VALIDATE_RESPONSES: z._default(z.stringbool(), false),
+  VALIDATE_RESPONSES: z._default(Flag, false),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
