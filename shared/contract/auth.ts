@@ -36,18 +36,21 @@ const ReferralCode = z.string().check(z.trim(), z.minLength(1, 'referralCode mus
 const OpaqueToken = (what: string) =>
   z.string({ error: `${what} is required` }).check(z.minLength(1, `${what} is required`), z.maxLength(4096, `${what} is too long`));
 
+/** `profile` of a public user; the full profile (shared/contract/users.ts) extends it. */
+export const PublicUserProfile = z.object({
+  isComplete: z.boolean(),
+  academicLevel: z.nullable(z.string()),
+  institution: z.nullable(z.string()),
+  major: z.nullable(z.string()),
+});
+
 export const PublicUser = z.object({
   id: Id('user'),
   name: z.string(),
   email: z.string(),
   role: z.enum(['student', 'admin']),
   avatar: z.nullable(z.string()),
-  profile: z.object({
-    isComplete: z.boolean(),
-    academicLevel: z.nullable(z.string()),
-    institution: z.nullable(z.string()),
-    major: z.nullable(z.string()),
-  }),
+  profile: PublicUserProfile,
 });
 
 export const AuthSession = z.object({

@@ -2,7 +2,7 @@
 import * as z from '../zod.ts';
 import { defineRoute, Id, IsoDateTime, PageQuery, type RouteDef } from '../http/contract.ts';
 import { getConfig } from '../config.ts';
-import { PublicUser } from './auth.ts';
+import { PublicUser, PublicUserProfile } from './auth.ts';
 import { ACADEMIC_LEVELS } from '../db/entities/user.ts';
 
 export const UserStatus = z.enum(['active', 'inactive', 'suspended']);
@@ -21,7 +21,7 @@ export const Preferences = z.object({
  * preferences inside `profile`, plus the referral code and link the referral section asks the profile to show.
  */
 export const Profile = z.extend(PublicUser, {
-  profile: z.extend(PublicUser.shape.profile, {
+  profile: z.extend(PublicUserProfile, {
     bio: z.nullable(z.string()),
     preferences: Preferences,
   }),
