@@ -17,6 +17,7 @@ export const lambdaBundleOptions = {
   banner: { js: LAMBDA_BUNDLING.banner },
   sourcemap: 'linked',
   sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  alias: { ...LAMBDA_BUNDLING.alias },
   // The AWS SDK v3 is bundled (bundleAwsSDK), not taken from the runtime: we pin ours and tree-shake it.
   external: LAMBDA_BUNDLING.bundleAwsSDK ? ([] as string[]) : ['@aws-sdk/*'],
   logLevel: 'silent',

@@ -116,6 +116,8 @@ export class ProjectFunction extends Construct {
               sourceMap: true,
               sourcesContent: LAMBDA_BUNDLING.sourcesContent,
               bundleAwsSDK: LAMBDA_BUNDLING.bundleAwsSDK,
+              // esbuild runs in the project root, where the alias paths start.
+              esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
               tsconfig: join(props.projectRoot, 'tsconfig.json'),
               // The esbuild in node_modules: synth works offline and without Docker.
               forceDockerBundling: false,

@@ -64,6 +64,20 @@ describe('a project function bundle', () => {
     });
     expect(out.trim()).toBe('function');
   });
+
+  it("does not load Node's web streams at import (middy's import of them is put off until used: infra/bundle-shims)", () => {
+    const url = pathToFileURL(join(bundleDir, 'index.mjs')).href;
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(url)}); console.log(process.moduleLoadList.filter((m) => m.startsWith('NativeModule internal/webstreams/readable')).length);`],
+      {
+        cwd: tmpdir(),
+        env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', TABLE_NAME: 't', BUCKET_NAME: 'b', JWT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:x', AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+      },
+    );
+    expect(out.trim()).toBe('0');
+  });
 });
 
 describe('what each function bundles', () => {
