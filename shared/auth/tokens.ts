@@ -1,6 +1,7 @@
 // Access tokens: short-lived HS256 JWTs (RFC 9068 `at+jwt`), algorithm pinned on verify. They carry the session
 // (refresh-token family) they were issued in as `sid`, so a WebSocket opened with one belongs to that session.
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT } from 'jose';
+import { JwtRefused, verifyHs256Jwt } from './jwt-hs256.ts';
 import { readSecretString } from '../secrets/extension.ts';
 import { getConfig } from '../config.ts';
 import { authenticationRequired } from '../errors.ts';
@@ -52,27 +53,29 @@ export async function signAccessToken(user: AuthUser, now: Date = new Date()): P
     .sign(await signingKey());
 }
 
-/** Verifies signature, algorithm, type, issuer, audience and expiry; any failure is 401. */
+/**
+ * Verifies signature, algorithm, type, issuer, audience and expiry; any failure is 401. Checked with node:crypto
+ * (shared/auth/jwt-hs256.ts), not jose: this runs in every function with a non-public route (issue #15).
+ */
 export async function verifyAccessToken(token: string): Promise<AuthUser> {
   const config = getConfig();
+  let payload: Record<string, unknown>;
   try {
-    const { payload } = await jwtVerify(token, await signingKey(), {
-      algorithms: [ALGORITHM],
+    payload = verifyHs256Jwt(token, await signingKey(), {
       typ: TOKEN_TYPE,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       requiredClaims: ['sub', 'exp', 'iat'],
     });
-    const role = payload.role;
-    if (typeof payload.sub !== 'string' || (role !== 'student' && role !== 'admin')) {
-      throw authenticationRequired('Invalid access token');
-    }
-    return { id: payload.sub, role, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw authenticationRequired('Access token expired');
-    if (err instanceof joseErrors.JOSEError) throw authenticationRequired('Invalid access token');
+    if (err instanceof JwtRefused) throw authenticationRequired(err.reason === 'expired' ? 'Access token expired' : 'Invalid access token');
     throw err;
   }
+  const role = payload.role;
+  if (typeof payload.sub !== 'string' || (role !== 'student' && role !== 'admin')) {
+    throw authenticationRequired('Invalid access token');
+  }
+  return { id: payload.sub, role, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
 }
 
 /** Reads `Authorization: Bearer <token>`; undefined when absent. */
