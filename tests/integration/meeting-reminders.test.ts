@@ -66,7 +66,8 @@ describe('reminders through the Scheduler emulator', () => {
       expect(await scheduleExists(reminderScheduleName(keptMeeting, 86_400))).toBe(false);
 
       expect((await api.del(`/meetings/${cancelledMeeting.id}`, { reason: 'no longer needed' }, { token: cancelled.token })).status).toBe(200);
-      expect((await api.put(`/meetings/${movedMeeting.id}`, { time: timeOf(start) }, { token: moved.token })).status).toBe(200);
+      // Date and time: `later` is 30 minutes on, which is the next day when this runs after 23:30 UTC.
+      expect((await api.put(`/meetings/${movedMeeting.id}`, { date: dateOf(start), time: timeOf(start) }, { token: moved.token })).status).toBe(200);
       expect(await scheduleExists(reminderScheduleName(cancelledMeeting, offsets[0]))).toBe(false);
       expect(await scheduleExists(reminderScheduleName(movedMeeting, offsets[0]))).toBe(false);
       expect(await scheduleExists(endScheduleName(movedMeeting))).toBe(false);
