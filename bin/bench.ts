@@ -12,6 +12,7 @@ import { nonHttpFunctionNames } from '../infra/permissions.ts';
 import { routeKey } from '../shared/http/contract.ts';
 import { AWS_SDK_BUNDLED, bundleFunction, LAMBDA_NODE_OPTIONS, lambdaBundleOptions, type BundleResult } from './bench/bundle.ts';
 import { measureColdImport, type ColdStartResult } from './bench/cold-start.ts';
+import { countImportInstructions, instructionCountsAvailable } from './bench/instructions.ts';
 import { budgetOf, DEFAULT_BUDGET, type ColdStartBudget } from './bench/budgets.ts';
 import { describePlan, hasRoute, instrument, instrumentS3, invoke, queryItemsRead, recordCalls, replay, timeInCalls, waves, type Clients } from './bench/invoke.ts';
 import { formatBytes, median, ms, percentile, round, table } from './bench/stats.ts';
@@ -29,6 +30,8 @@ const OVERHEAD_RUNS = quick ? 10 : 40;
 const LIST_RUNS = quick ? 7 : 31;
 const WARMUP_RUNS = 5;
 const COLD_RUNS = quick ? 5 : 15;
+/** Instruction counts per bundle (deterministic but for V8's background threads: 1-2% between runs). */
+const INSTRUCTION_RUNS = quick ? 1 : 3;
 const LIST_SIZES = quick ? [100, 1000] : [100, 1000, 5000];
 const PAGE_LIMIT = 20;
 /** The load section: students signing up at once, then a bounded number of mixed requests over many connections. */
@@ -75,8 +78,10 @@ interface FunctionResult {
   coldImport?: Omit<ColdStartResult, 'samples'> & { samplesMs: number[] };
   /** The same bundle without source-map support: what the source maps cost at cold start. */
   coldImportNoSourceMaps?: Omit<ColdStartResult, 'samples'>;
+  /** Instructions of the import as deployed (callgrind, median of INSTRUCTION_RUNS): the figure load does not move. */
+  importInstructions?: number;
   /** Ratios to the bare DynamoDB handler measured in the same rounds (import: CPU time, steadier than wall). */
-  ratios?: { bundle: number; importAsDeployed: number; importWithSourceMaps: number; importWithoutSourceMaps: number; importTraced: number };
+  ratios?: { bundle: number; importAsDeployed: number; importWithSourceMaps: number; importWithoutSourceMaps: number; importTraced: number; importInstructions?: number };
   budget?: ColdStartBudget;
   withinBudget?: boolean;
   error?: string;
@@ -95,10 +100,12 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
   const bare = await bundleFunction(projectRoot, 'bare', outDir, join(projectRoot, 'bin/bench/bare-handler.ts'));
   const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
   const bareSamples: { maps: ColdStartResult[]; plain: ColdStartResult[] } = { maps: [], plain: [] };
+  const bundleFiles: Record<string, string> = { [BARE]: bare.file };
   for (const fn of functionGroups()) {
     progress(`bundling ${fn}`);
     try {
       const bundle = await bundleFunction(projectRoot, fn, outDir);
+      bundleFiles[fn] = bundle.file;
       progress(`cold imports of ${fn} beside the baseline (${COLD_RUNS} rounds of fresh processes, with and without source maps)`);
       const cold = await measureColdImport(
         {
@@ -149,6 +156,7 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
       results.push({ fn, error: first ? `build failed: ${first.text}${first.location ? ` (${first.location.file})` : ''}` : (err as Error).message.split('\n')[0] });
     }
   }
+  await addInstructionCounts(results, bundleFiles);
   // The baseline's own row: the medians of its samples over every round.
   const pooled = (runs: ColdStartResult[]) => ({
     importMsMedian: round(median(runs.flatMap((r) => r.samples.map((x) => x.importMs)))),
@@ -163,9 +171,31 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
     bundle: rounded(bareFigures),
     coldImport: { ...bareDeployed, samplesMs: [] },
     coldImportNoSourceMaps: pooled(bareSamples.plain),
-    ratios: { bundle: 1, importAsDeployed: 1, importWithSourceMaps: 1, importWithoutSourceMaps: 1, importTraced: 1 },
+    importInstructions: bareInstructions,
+    ratios: { bundle: 1, importAsDeployed: 1, importWithSourceMaps: 1, importWithoutSourceMaps: 1, importTraced: 1, ...(bareInstructions ? { importInstructions: 1 } : {}) },
   });
   return results;
+}
+
+let bareInstructions: number | undefined;
+
+/**
+ * Each bundle's import in instructions, against the bare handler's (bin/bench/instructions.ts). When valgrind is
+ * here, the import budget is judged on this ratio: it is the same from run to run, where CPU-time ratios near the
+ * budget move by about ±0.1 on this machine. Without valgrind, on CPU time.
+ */
+async function addInstructionCounts(results: FunctionResult[], files: Record<string, string>): Promise<void> {
+  if (!(await instructionCountsAvailable())) return skip('instruction counts', 'valgrind is not installed; import budgets are judged on CPU time');
+  progress(`instruction counts of every import under callgrind (${INSTRUCTION_RUNS} runs each, two at a time)`);
+  const counts = await countImportInstructions(files, coldEnv, INSTRUCTION_RUNS);
+  bareInstructions = counts[BARE]?.importInstructions;
+  for (const r of results) {
+    const count = counts[r.fn]?.importInstructions;
+    if (count === undefined || !bareInstructions || !r.ratios || !r.budget) continue;
+    r.importInstructions = count;
+    r.ratios.importInstructions = round(count / bareInstructions);
+    r.withinBudget = r.ratios.bundle <= r.budget.bundle && r.ratios.importInstructions <= r.budget.importTime;
+  }
 }
 
 // ---- 3 + 4: handler overhead and list scaling on the local stack ---------------------------------
@@ -229,7 +259,7 @@ async function main() {
   log(`1-2. Bundle size and cold import time against the bare handler (one lib-dynamodb GetItem, bundled the same way), ${COLD_RUNS} rounds of fresh node processes, function and baseline alternating; ratios are the median of the per-round ratios`);
   log(
     table(
-      ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', 'of which observability', '.map', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'traced: × bare', 'budget (bundle, import)', 'within', 'note'],
+      ['function', 'bundle', '× bare', 'gzipped', 'of which AWS SDK', 'of which observability', '.map', 'import instructions', '× bare', 'import CPU', '× bare', 'import wall', 'w/o maps: CPU', '× bare', 'with maps: × bare', 'traced: × bare', 'budget (bundle, import)', 'within', 'note'],
       fnResults.map((r) => [
         r.fn,
         r.bundle ? formatBytes(r.bundle.bytes) : '—',
@@ -238,6 +268,8 @@ async function main() {
         r.bundle ? formatBytes(r.bundle.sdkBytes) : '—',
         r.bundle ? formatBytes(r.bundle.observabilityBytes) : '—',
         r.bundle ? formatBytes(r.bundle.sourceMapBytes) : '—',
+        r.importInstructions ? `${(r.importInstructions / 1e6).toFixed(1)} M` : '—',
+        x(r.ratios?.importInstructions),
         r.coldImport ? ms(r.coldImport.importCpuMsMedian) : '—',
         x(r.ratios?.importAsDeployed),
         r.coldImport ? ms(r.coldImport.importMsMedian) : '—',
@@ -252,7 +284,9 @@ async function main() {
     ),
   );
   const over = fnResults.filter((r) => r.withinBudget === false).map((r) => r.fn);
-  log(`   import = the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS || '(none)'}); CPU = CPU time it used, steadier than wall time on a`);
+  log(`   import = the import as deployed (NODE_OPTIONS=${LAMBDA_NODE_OPTIONS || '(none)'}); instructions = machine instructions of the import under`);
+  log(`   valgrind's callgrind (median of ${INSTRUCTION_RUNS}; the import budget is judged on this ratio when valgrind is here: it does not move with load);`);
+  log('   CPU = CPU time it used, steadier than wall time on a');
   log('   busy machine, so ratios use it; w/o maps / with maps = the same bundle without / with --enable-source-maps, each against the');
   log('   baseline measured the same way; traced = in a sampled X-Ray invocation (_X_AMZN_TRACE_ID, AWS_XRAY_DAEMON_ADDRESS set), against');
   log(`   the baseline traced alike; observability = bytes of shared/observability/ (metrics, error reports, subsegments).`);
