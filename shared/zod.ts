@@ -15,9 +15,11 @@ export * from 'zod/mini';
 // A contract module declares every schema of its endpoint group at module level, and most of them are never
 // used by a given container: response schemas are checked only in tests, and a request builds only its own
 // route's. Building them all at import was about a quarter of what the tasks function's cold import cost beyond
-// a bare handler (bench, instruction counts). So the factories below return a stand-in that builds the real schema the first time anything touches it
-// (a parse, a property, `instanceof`, or being built into another schema that is itself used); `.check()` on
-// a stand-in gives another stand-in. Types are zod's own: a stand-in is used exactly like the schema.
+// a bare handler (bench, instruction counts). So the factories below return a stand-in that builds the real
+// schema the first time anything touches it (a parse, a property, `instanceof`, or being built into another
+// schema that is itself used); `.check()` on a stand-in gives another stand-in. Types are zod's own: a stand-in
+// is used exactly like the schema. A factory not listed at the end builds at once, which is correct, only
+// slower: list it when a module starts calling it at import (tests/unit/zod-deferred.test.ts would notice).
 
 const METHODS_RETURNING_SCHEMAS = new Set<PropertyKey>(['check', 'with']);
 
@@ -34,11 +36,13 @@ function real(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const build = realSchemaOf.get(value);
   if (build) return build();
-  if (Array.isArray(value)) return value.some((v) => typeof v === 'object' && v !== null && realSchemaOf.has(v)) ? value.map(real) : value;
+  if (Array.isArray(value)) return value.some(isStandIn) ? value.map(real) : value;
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   const entries = Object.entries(value);
-  return entries.some(([, v]) => typeof v === 'object' && v !== null && realSchemaOf.has(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, real(v)])) : value;
+  return entries.some(([, v]) => isStandIn(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, real(v)])) : value;
 }
+
+const isStandIn = (value: unknown) => typeof value === 'object' && value !== null && realSchemaOf.has(value);
 
 function deferred<T extends object>(build: () => T): T {
   let built: T | undefined;
@@ -78,14 +82,14 @@ function deferred<T extends object>(build: () => T): T {
  * anything else, that was never deferred). For the tests, which assert that importing a module builds nothing.
  */
 export function deferralOf(value: unknown): 'pending' | 'built' | 'eager' {
-  const build = typeof value === 'object' && value !== null ? realSchemaOf.get(value) : undefined;
-  if (!build) return 'eager';
+  if (!isStandIn(value)) return 'eager';
   return builtStandIns.has(value as object) ? 'built' : 'pending';
 }
 
 /** Marked pure so that esbuild drops the factories a bundle never calls. */
 const deferring = /* @__NO_SIDE_EFFECTS__ */ <F extends (...args: never[]) => object>(factory: F): F =>
   ((...args: unknown[]) => deferred(() => factory(...(args.map(real) as Parameters<F>)))) as unknown as F;
+
 export const _default = deferring(zm._default);
 export const array = deferring(zm.array);
 export const boolean = deferring(zm.boolean);
