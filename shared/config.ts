@@ -11,7 +11,6 @@ const NonEmptyText = z.string().check(z.minLength(1));
 const Url = z.string().check(z.url());
 const Flag = z.stringbool();
 const intFromEnv = (fallback: number) => z._default(PositiveInt, fallback);
-const url = () => Url;
 
 /** `24h,15m` as seconds, longest first and without repeats; undefined when a part is not a duration (units s, m, h, d). */
 function reminderOffsets(raw: string): number[] | undefined {
@@ -25,9 +24,9 @@ function reminderOffsets(raw: string): number[] | undefined {
 const ConfigSchema = z.object({
   TABLE_NAME: NonEmptyText,
   BUCKET_NAME: NonEmptyText,
-  APP_URL: z._default(url(), 'http://localhost:5173'),
+  APP_URL: z._default(Url, 'http://localhost:5173'),
   /** Public base URL of this API (used in links the API hands out, e.g. avatar URLs). */
-  API_URL: z._default(url(), 'http://localhost:3001/api/v1'),
+  API_URL: z._default(Url, 'http://localhost:3001/api/v1'),
   /** Comma-separated origins CORS allows; defaults to APP_URL. `*` allows any origin (without credentials). */
   CORS_ORIGINS: OptionalText,
   /** S3 emulators serve buckets by path, not by virtual host (the local stack sets this). */
@@ -43,7 +42,7 @@ const ConfigSchema = z.object({
    */
   REFRESH_REUSE_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(60)), 10),
   GOOGLE_CLIENT_ID: z._default(Text, ''),
-  GOOGLE_JWKS_URL: z._default(url(), 'https://www.googleapis.com/oauth2/v3/certs'),
+  GOOGLE_JWKS_URL: z._default(Url, 'https://www.googleapis.com/oauth2/v3/certs'),
   MAIL_FROM: z._default(Text, 'GradHelper <no-reply@gradhelper.local>'),
   /** Local stack only: folder where the file mailer writes one message per file. */
   MAIL_OUTBOX_DIR: OptionalText,
@@ -90,7 +89,7 @@ const ConfigSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.optional(NonEmptyText),
   STRIPE_WEBHOOK_SECRET_ARN: OptionalText,
   /** Another Stripe API base URL (the local emulator, `http://localhost:3001/_stripe`); unset: api.stripe.com. */
-  STRIPE_API_URL: z.optional(url()),
+  STRIPE_API_URL: z.optional(Url),
   /** Currency of a bill that names none (ISO code, lower case). */
   BILLING_DEFAULT_CURRENCY: z._default(z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']), 'usd'),
   /**
