@@ -156,7 +156,7 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
       results.push({ fn, error: first ? `build failed: ${first.text}${first.location ? ` (${first.location.file})` : ''}` : (err as Error).message.split('\n')[0] });
     }
   }
-  await addInstructionCounts(results, bundleFiles);
+  const bareInstructions = await addInstructionCounts(results, bundleFiles);
   // The baseline's own row: the medians of its samples over every round.
   const pooled = (runs: ColdStartResult[]) => ({
     importMsMedian: round(median(runs.flatMap((r) => r.samples.map((x) => x.importMs)))),
@@ -177,18 +177,19 @@ async function measureFunctions(outDir: string): Promise<FunctionResult[]> {
   return results;
 }
 
-let bareInstructions: number | undefined;
-
 /**
- * Each bundle's import in instructions, against the bare handler's (bin/bench/instructions.ts). When valgrind is
- * here, the import budget is judged on this ratio: it is the same from run to run, where CPU-time ratios near the
- * budget move by about ±0.1 on this machine. Without valgrind, on CPU time.
+ * Each bundle's import in instructions, against the bare handler's (bin/bench/instructions.ts); returns the bare
+ * handler's count. When valgrind is here, the import budget is judged on this ratio: it is the same from run to
+ * run, where CPU-time ratios near the budget move by about ±0.1 on this machine. Without valgrind, on CPU time.
  */
-async function addInstructionCounts(results: FunctionResult[], files: Record<string, string>): Promise<void> {
-  if (!(await instructionCountsAvailable())) return skip('instruction counts', 'valgrind is not installed; import budgets are judged on CPU time');
+async function addInstructionCounts(results: FunctionResult[], files: Record<string, string>): Promise<number | undefined> {
+  if (!(await instructionCountsAvailable())) {
+    skip('instruction counts', 'valgrind is not installed; import budgets are judged on CPU time');
+    return undefined;
+  }
   progress(`instruction counts of every import under callgrind (${INSTRUCTION_RUNS} runs each, two at a time)`);
   const counts = await countImportInstructions(files, coldEnv, INSTRUCTION_RUNS);
-  bareInstructions = counts[BARE]?.importInstructions;
+  const bareInstructions = counts[BARE]?.importInstructions;
   for (const r of results) {
     const count = counts[r.fn]?.importInstructions;
     if (count === undefined || !bareInstructions || !r.ratios || !r.budget) continue;
@@ -196,6 +197,7 @@ async function addInstructionCounts(results: FunctionResult[], files: Record<str
     r.ratios.importInstructions = round(count / bareInstructions);
     r.withinBudget = r.ratios.bundle <= r.budget.bundle && r.ratios.importInstructions <= r.budget.importTime;
   }
+  return bareInstructions;
 }
 
 // ---- 3 + 4: handler overhead and list scaling on the local stack ---------------------------------

@@ -61,23 +61,14 @@ export async function bundleFunction(projectRoot: string, fn: string, outDir: st
     file,
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
-    sdkBytes: sdkBytesOf(out.metafile),
+    sdkBytes: bytesFrom(out.metafile, /node_modules\/@(aws-sdk|smithy|aws-crypto)\//),
     observabilityBytes: bytesFrom(out.metafile, /^shared\/observability\//),
     sourceMapBytes: statSync(`${file}.map`).size,
     buildMs,
   };
 }
 
-function sdkBytesOf(metafile: Metafile): number {
-  let bytes = 0;
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [input, info] of Object.entries(output.inputs)) {
-      if (/node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(input)) bytes += info.bytesInOutput;
-    }
-  }
-  return bytes;
-}
-
+/** Bytes of the output that come from inputs whose path matches `input` (esbuild metafile). */
 function bytesFrom(metafile: Metafile, input: RegExp): number {
   let bytes = 0;
   for (const output of Object.values(metafile.outputs)) {
