@@ -24,7 +24,6 @@ interface FrameDoc {
 const chatId = exampleId('chat');
 const userId = exampleId('user');
 
-
 /** Every server event, by type. The tests check that each event of events.ts has one and that its example passes `checkEvent`. */
 export const eventDocs: Record<ServerEventType, FrameDoc> = {
   'chat.message': {
